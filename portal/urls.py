@@ -1,0 +1,9 @@
+from django.contrib import admin
+from django.urls import path
+
+admin.site.site_header = "TF-target curation portal"
+admin.site.site_title = "TF-target portal admin"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,612 @@
+"""Load parsed protein pages into the database: idempotent, atomic per page, in bulk.
+
+Pages are applied in batches: one transaction writes a whole batch with a fixed number of
+bulk queries, whatever the number of rows.  Should a batch fail in the database, each of
+its pages is applied again on its own, so one bad page never takes good ones down with it
+and never leaves half a record.  With ``dry_run`` the same plan is computed from reads only
+and nothing is written.
+"""
+
+from __future__ import annotations
+
+import itertools
+import multiprocessing
+import os
+from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.db import DatabaseError, transaction
+from django.db.models import OuterRef, Q, Subquery
+from django.utils import timezone
+
+from .models import (
+    BindingSite,
+    DetectionMethod,
+    GeneId,
+    ImportRecord,
+    ImportRun,
+    Interaction,
+    Organism,
+    Ortholog,
+    Protein,
+    Publication,
+    SourceDatabase,
+)
+from .parser import PageError, load_page, load_pages
+
+PAGE_SUFFIX = ".md"
+# Longest values the database columns hold; longer ones are reported, not truncated.
+MAX_LENGTHS = {
+    "source database": SourceDatabase._meta.get_field("name").max_length,
+    "detection method": DetectionMethod._meta.get_field("name").max_length,
+    "ortholog species": Ortholog._meta.get_field("species").max_length,
+    "binding-site id": BindingSite._meta.get_field("tflink_id").max_length,
+    "assembly": BindingSite._meta.get_field("assembly").max_length,
+    "chromosome": BindingSite._meta.get_field("chromosome").max_length,
+}
+
+
+@dataclass
+class ImportReport:
+    """What an import did (or, in a dry run, would do)."""
+
+    dry_run: bool = False
+    pages_read: int = 0
+    pages_created: int = 0
+    pages_updated: int = 0
+    pages_unchanged: int = 0
+    interactions_created: int = 0
+    interactions_updated: int = 0
+    failures: list[PageError] = field(default_factory=list)
+
+    @property
+    def pages_failed(self):
+        return len(self.failures)
+
+    def summary(self):
+        verb = "would be " if self.dry_run else ""
+        return (
+            f"Pages read: {self.pages_read}, {verb}created: {self.pages_created}, {verb}updated: "
+            f"{self.pages_updated}, unchanged: {self.pages_unchanged}, failed: {self.pages_failed}. "
+            f"Interactions {verb}created: {self.interactions_created}, {verb}updated: {self.interactions_updated}."
+        )
+
+
+def find_pages(paths):
+    """Page files named by ``paths`` (files, or folders searched recursively), in a stable order.
+
+    Returns ``(files, errors)``: a path that does not exist is an error, not an exception.
+    """
+    files, errors, seen = [], [], set()
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            found = sorted(p for p in path.rglob(f"*{PAGE_SUFFIX}") if p.is_file())
+        elif path.is_file():
+            found = [path]
+        else:
+            errors.append(PageError(path, "no such file or folder"))
+            continue
+        for page_path in found:
+            key = page_path.resolve()
+            if key not in seen:
+                seen.add(key)
+                files.append(page_path)
+    return files, errors
+
+
+def import_pages(paths, *, dry_run=False, batch_size=50, jobs=1, on_page=None):
+    """Import the pages named by ``paths`` and return an ``ImportReport``.
+
+    ``on_page(path)`` is called after each page is done (for progress bars); ``jobs`` > 1
+    parses pages in that many processes while this one writes.
+    """
+    files, missing = find_pages(paths)
+    importer = PageImporter(dry_run=dry_run, batch_size=batch_size)
+    importer.start(paths)
+    for error in missing:
+        importer.fail(error)
+    for loaded in read_pages(files, importer.known_hashes, jobs):
+        importer.add(loaded)
+        if on_page:
+            on_page(loaded.path)
+    return importer.finish()
+
+
+def read_pages(files, known_hashes, jobs=1, chunk_size=16):
+    """Loaded pages in file order, parsed in ``jobs`` processes with a bounded backlog."""
+    max_bytes = settings.IMPORT_MAX_PAGE_BYTES
+    if jobs <= 1 or len(files) <= chunk_size:
+        for path in files:
+            yield load_page(path, known_hashes, max_bytes)
+        return
+    chunks = iter([files[i : i + chunk_size] for i in range(0, len(files), chunk_size)])
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        # A few chunks ahead per process: parsing overlaps writing, memory stays flat.
+        pending = [
+            pool.submit(load_pages, chunk, known_hashes, max_bytes) for chunk in itertools.islice(chunks, jobs * 4)
+        ]
+        while pending:
+            loaded_chunk = pending.pop(0).result()
+            next_chunk = next(chunks, None)
+            if next_chunk is not None:
+                pending.append(pool.submit(load_pages, next_chunk, known_hashes, max_bytes))
+            yield from loaded_chunk
+
+
+def default_jobs():
+    return max(1, min(4, (os.cpu_count() or 1)))
+
+
+class PageImporter:
+    """Collects loaded pages into batches and applies them (see the module docstring)."""
+
+    def __init__(self, dry_run=False, batch_size=50):
+        self.dry_run = dry_run
+        self.batch_size = batch_size
+        self.report = ImportReport(dry_run=dry_run)
+        self.batch = []
+        self.records = []
+        self.run = None
+        self.organisms = {}
+        self.known_hashes = frozenset()
+        self.lookups = {SourceDatabase: {}, DetectionMethod: {}}
+        self.known_pmids = set()
+        # In a dry run nothing is written, so later batches must remember what earlier
+        # ones would have created to count it once.
+        self.planned_pairs = set()
+
+    def start(self, paths):
+        self.organisms = dict(Organism.objects.values_list("name", "id"))
+        self.known_hashes = frozenset(Protein.objects.exclude(page_hash="").values_list("page_hash", flat=True))
+        self.load_lookups()
+        if not self.dry_run:
+            self.run = ImportRun.objects.create(paths="\n".join(map(str, paths)))
+
+    def load_lookups(self):
+        """Cache lookup ids; called again after a rollback, which may undo cached rows."""
+        for model, cache in self.lookups.items():
+            cache.clear()
+            cache.update((name, pk) for pk, name in model.objects.values_list("pk", "name"))
+        self.known_pmids.clear()
+
+    def add(self, loaded):
+        self.report.pages_read += 1
+        if loaded.error:
+            self.fail(loaded.error)
+        elif loaded.unchanged:
+            self.report.pages_unchanged += 1
+        else:
+            try:
+                self.check(loaded.page)
+            except PageError as error:
+                self.fail(error)
+                return
+            if any(queued.page.accession == loaded.page.accession for queued in self.batch):
+                self.flush()
+            self.batch.append(loaded)
+            if len(self.batch) >= self.batch_size:
+                self.flush()
+
+    def fail(self, error):
+        self.report.failures.append(error)
+        self.records.append(ImportRecord(path=error.path, outcome=ImportRecord.Outcome.FAILED, message=str(error)))
+
+    def finish(self):
+        self.flush()
+        if not self.dry_run:
+            for record in self.records:
+                record.run = self.run
+            ImportRecord.objects.bulk_create(self.records)
+            report = self.report
+            self.run.finished_at = timezone.now()
+            for name in ("pages_read", "pages_created", "pages_updated", "pages_unchanged", "pages_failed"):
+                setattr(self.run, name, getattr(report, name))
+            self.run.interactions_created = report.interactions_created
+            self.run.interactions_updated = report.interactions_updated
+            self.run.save()
+        return self.report
+
+    def check(self, page):
+        """Reject what the parser cannot know is wrong: unknown organisms, over-long values."""
+        for organism in {page.organism} | {row.partner_organism for row in page.tfs + page.targets} - {""}:
+            if organism not in self.organisms:
+                known = ", ".join(sorted(self.organisms))
+                field_name = "organism" if organism == page.organism else "Organism"
+                raise PageError(page.path, f"unknown organism {organism!r}; known: {known}", field_name)
+        for field_name, rows in (
+            ("tfs", page.tfs),
+            ("targets", page.targets),
+            ("binding_sites_ls", page.binding_sites),
+        ):
+            for number, row in enumerate(rows, start=1):
+                check_lengths(page.path, field_name, number, evidence_values(row))
+        for number, site in enumerate(page.binding_sites, start=1):
+            values = {"binding-site id": [site.tflink_id], "assembly": [site.assembly], "chromosome": [site.chromosome]}
+            check_lengths(page.path, "binding_sites_ls", number, values)
+        check_lengths(page.path, "orthologs", None, {"ortholog species": [o.species for o in page.orthologs]})
+
+    def flush(self):
+        batch, self.batch = self.batch, []
+        if not batch:
+            return
+        try:
+            self.apply(batch)
+        except DatabaseError as error:
+            self.load_lookups()
+            if len(batch) == 1:
+                self.fail(PageError(batch[0].path, f"the database refused the page: {error}"))
+                return
+            for loaded in batch:
+                self.batch = [loaded]
+                self.flush()
+
+    def apply(self, batch):
+        with transaction.atomic():
+            counts = BatchWriter(self, batch).write()
+        self.report.interactions_created += counts["interactions_created"]
+        self.report.interactions_updated += counts["interactions_updated"]
+        for loaded, outcome, protein_id in counts["pages"]:
+            if outcome == ImportRecord.Outcome.CREATED:
+                self.report.pages_created += 1
+            else:
+                self.report.pages_updated += 1
+            self.records.append(
+                ImportRecord(
+                    path=loaded.path,
+                    content_hash=loaded.content_hash,
+                    accession=loaded.page.accession,
+                    protein_id=None if self.dry_run else protein_id,
+                    outcome=outcome,
+                )
+            )
+
+
+def evidence_values(row):
+    return {"source database": row.evidence.source_databases, "detection method": row.evidence.detection_methods}
+
+
+def check_lengths(path, field_name, row, values):
+    for what, items in values.items():
+        for value in items:
+            if len(value) > MAX_LENGTHS[what]:
+                raise PageError(
+                    path, f"{what} longer than {MAX_LENGTHS[what]} characters: {value[:40]!r}...", field_name, row
+                )
+
+
+@dataclass
+class MergedEvidence:
+    """The union of what every row of a batch says about one TF -> target pair."""
+
+    source_databases: set = field(default_factory=set)
+    detection_methods: set = field(default_factory=set)
+    pmids: set = field(default_factory=set)
+    small_scale: bool = False
+
+    def add(self, evidence):
+        self.source_databases.update(evidence.source_databases)
+        self.detection_methods.update(evidence.detection_methods)
+        self.pmids.update(evidence.pmids)
+        self.small_scale = self.small_scale or evidence.small_scale
+
+
+# Each kind of evidence: its attribute on Evidence, its many-to-many field, the through column.
+EVIDENCE_KINDS = (
+    ("source_databases", "source_databases", "sourcedatabase_id"),
+    ("detection_methods", "detection_methods", "detectionmethod_id"),
+    ("pmids", "publications", "publication_id"),
+)
+CHUNK = 500
+
+
+def chunked(values, size=CHUNK):
+    values = list(values)
+    return (values[i : i + size] for i in range(0, len(values), size))
+
+
+class BatchWriter:
+    """Plans and writes one batch of pages with a fixed number of bulk queries."""
+
+    def __init__(self, importer, batch):
+        self.importer = importer
+        self.dry_run = importer.dry_run
+        self.pages = [loaded.page for loaded in batch]
+        self.batch = batch
+        self.ids = {}
+        self.organism_of = {}
+        self.gene_ids = {}
+        self.created_proteins = []
+        self.new_ids = itertools.count(-1, -1)
+
+    def write(self):
+        existing = self.write_proteins()
+        page_ids = [self.ids[page.accession] for page in self.pages]
+        self.write_gene_ids(existing)
+        self.write_orthologs(existing)
+        created, updated = self.write_interactions(page_ids)
+        self.write_binding_sites(page_ids)
+        pages = [
+            (
+                loaded,
+                ImportRecord.Outcome.UPDATED
+                if loaded.page.accession in existing and existing[loaded.page.accession].page_hash
+                else ImportRecord.Outcome.CREATED,
+                self.ids[loaded.page.accession],
+            )
+            for loaded in self.batch
+        ]
+        return {"interactions_created": created, "interactions_updated": updated, "pages": pages}
+
+    # Proteins: the pages' own, and every partner named in a row.
+
+    def write_proteins(self):
+        wanted = self.wanted_proteins()
+        existing = Protein.objects.in_bulk(list(wanted), field_name="accession")
+        hashes = {loaded.page.accession: loaded.content_hash for loaded in self.batch}
+        now = timezone.now()
+        to_create, to_update = [], []
+        for accession, (protein, page) in wanted.items():
+            current = existing.get(accession)
+            if current is None:
+                if page:
+                    protein.page_hash = hashes[accession]
+                to_create.append(protein)
+            elif page:
+                for name in PAGE_FIELDS:
+                    setattr(current, name, getattr(protein, name))
+                current.page_hash = hashes[accession]
+                current.updated_at = now
+                to_update.append(current)
+        if self.dry_run:
+            for protein in to_create:
+                protein.pk = next(self.new_ids)
+        else:
+            Protein.objects.bulk_create(to_create)
+            Protein.objects.bulk_update(to_update, [*PAGE_FIELDS, "page_hash", "updated_at"])
+        for protein in itertools.chain(existing.values(), to_create):
+            self.ids[protein.accession] = protein.pk
+            self.organism_of[protein.pk] = protein.organism_id
+        self.created_proteins = to_create
+        return existing
+
+    def wanted_proteins(self):
+        """``{accession: (Protein, page or None)}``: a page's data wins over a row's."""
+        organisms = self.importer.organisms
+        wanted = {}
+        for page in self.pages:
+            for row in itertools.chain(page.tfs, page.targets):
+                if row.partner_accession not in wanted:
+                    wanted[row.partner_accession] = (
+                        Protein(
+                            accession=row.partner_accession,
+                            gene_name=row.partner_name,
+                            organism_id=organisms[row.partner_organism or page.organism],
+                            provenance=Protein.Provenance.ROW,
+                        ),
+                        None,
+                    )
+                    self.gene_ids[row.partner_accession] = row.partner_gene_ids
+        for page in self.pages:
+            protein = Protein(
+                accession=page.accession,
+                gene_name=page.name,
+                organism_id=organisms[page.organism],
+                jaspar_matrices=page.jaspar_matrices,
+                reported_interaction_count=page.reported_interaction_count,
+                description=page.body,
+                provenance=Protein.Provenance.PAGE,
+            )
+            self.gene_ids[page.accession] = page.gene_ids
+            wanted[page.accession] = (protein, page)
+        return wanted
+
+    def write_gene_ids(self, existing):
+        """Gene ids of new proteins, and of every page protein (the page is authoritative)."""
+        if self.dry_run:
+            return
+        existing_pages = self.page_accessions & set(existing)
+        owners = [p.accession for p in self.created_proteins] + list(existing_pages)
+        rows = [
+            GeneId(protein_id=self.ids[accession], gene_id=value)
+            for accession in owners
+            for value in dict.fromkeys(self.gene_ids[accession])
+        ]
+        GeneId.objects.filter(protein_id__in=[self.ids[a] for a in existing_pages]).delete()
+        GeneId.objects.bulk_create(rows)
+
+    def write_orthologs(self, existing):
+        """Replace the pages' orthologs; link them, and older ones, to proteins held here."""
+        if self.dry_run:
+            return
+        accessions = {o.accession for page in self.pages for o in page.orthologs}
+        local = {
+            accession: pk
+            for chunk in chunked(accessions)
+            for accession, pk in Protein.objects.filter(accession__in=chunk).values_list("accession", "pk")
+        }
+        rows = [
+            Ortholog(
+                protein_id=self.ids[page.accession],
+                accession=o.accession,
+                species=o.species,
+                ortholog_id=local.get(o.accession),
+            )
+            for page in self.pages
+            for o in page.orthologs
+        ]
+        Ortholog.objects.filter(protein_id__in=[self.ids[a] for a in self.page_accessions & set(existing)]).delete()
+        Ortholog.objects.bulk_create(rows)
+        for new_accessions in chunked(p.accession for p in self.created_proteins):
+            Ortholog.objects.filter(ortholog__isnull=True, accession__in=new_accessions).update(
+                ortholog=Subquery(Protein.objects.filter(accession=OuterRef("accession")).values("pk")[:1])
+            )
+
+    @property
+    def page_accessions(self):
+        return {page.accession for page in self.pages}
+
+    # Interactions and their evidence.
+
+    def merged_pairs(self):
+        pairs = defaultdict(MergedEvidence)
+        for page in self.pages:
+            for row in page.tfs:
+                pairs[row.partner_accession, page.accession].add(row.evidence)
+            for row in page.targets:
+                pairs[page.accession, row.partner_accession].add(row.evidence)
+        return pairs
+
+    def write_interactions(self, page_ids):
+        pairs = self.merged_pairs()
+        existing = {
+            (tf_id, target_id): (pk, small_scale, version)
+            for pk, tf_id, target_id, small_scale, version in Interaction.objects.filter(
+                Q(tf_id__in=page_ids) | Q(target_id__in=page_ids)
+            ).values_list("pk", "tf_id", "target_id", "small_scale", "version")
+        }
+        held = self.held_evidence(page_ids)
+        lookup_ids = self.lookup_ids(pairs.values())
+        now = timezone.now()
+        to_create, create_evidence, new_pairs, to_update, links = [], [], [], [], defaultdict(list)
+        for (tf, target), evidence in pairs.items():
+            key = (self.ids[tf], self.ids[target])
+            if key not in existing:
+                to_create.append(
+                    Interaction(
+                        tf_id=key[0],
+                        target_id=key[1],
+                        organism_id=self.organism_of[key[0]],
+                        small_scale=evidence.small_scale,
+                    )
+                )
+                create_evidence.append(evidence)
+                new_pairs.append((tf, target))
+                continue
+            pk, small_scale, version = existing[key]
+            changed = evidence.small_scale and not small_scale
+            for attribute, _field, _column in EVIDENCE_KINDS:
+                for value_id in lookup_ids[attribute](getattr(evidence, attribute)):
+                    if (pk, value_id) not in held[attribute]:
+                        links[attribute].append((pk, value_id))
+                        changed = True
+            if changed:
+                to_update.append(
+                    Interaction(
+                        pk=pk, small_scale=small_scale or evidence.small_scale, version=version + 1, updated_at=now
+                    )
+                )
+        created = self.count_new_pairs(new_pairs)
+        if self.dry_run:
+            return created, len(to_update)
+        Interaction.objects.bulk_create(to_create)
+        for interaction, evidence in zip(to_create, create_evidence, strict=True):
+            for attribute, _field, _column in EVIDENCE_KINDS:
+                links[attribute].extend(
+                    (interaction.pk, value_id) for value_id in lookup_ids[attribute](getattr(evidence, attribute))
+                )
+        Interaction.objects.bulk_update(to_update, ["small_scale", "version", "updated_at"])
+        self.write_links(Interaction, links, "interaction_id")
+        return created, len(to_update)
+
+    def count_new_pairs(self, pairs):
+        if not self.dry_run:
+            return len(pairs)
+        new = set(pairs) - self.importer.planned_pairs
+        self.importer.planned_pairs.update(new)
+        return len(new)
+
+    def held_evidence(self, page_ids):
+        """``{kind: {(interaction_id, value_id)}}`` for every interaction of the pages."""
+        held = {}
+        for attribute, field_name, column in EVIDENCE_KINDS:
+            through = getattr(Interaction, field_name).through
+            rows = through.objects.filter(
+                Q(interaction__tf_id__in=page_ids) | Q(interaction__target_id__in=page_ids)
+            ).values_list("interaction_id", column)
+            held[attribute] = set(rows)
+        return held
+
+    def lookup_ids(self, evidences):
+        """Functions mapping evidence values to ids, creating missing lookup rows first."""
+        pmids = set().union(*(e.pmids for e in evidences)) - self.importer.known_pmids
+        if pmids and not self.dry_run:
+            Publication.objects.bulk_create([Publication(pmid=pmid) for pmid in pmids], ignore_conflicts=True)
+            self.importer.known_pmids.update(pmids)
+        names = {
+            SourceDatabase: set().union(*(e.source_databases for e in evidences)),
+            DetectionMethod: set().union(*(e.detection_methods for e in evidences)),
+        }
+        for model, values in names.items():
+            self.ensure_lookup(model, values)
+        sources, methods = self.importer.lookups[SourceDatabase], self.importer.lookups[DetectionMethod]
+        return {
+            "source_databases": lambda values: [sources[v] for v in values],
+            "detection_methods": lambda values: [methods[v] for v in values],
+            "pmids": lambda values: list(values),
+        }
+
+    def ensure_lookup(self, model, names):
+        cache = self.importer.lookups[model]
+        missing = names - set(cache)
+        if not missing:
+            return
+        if self.dry_run:
+            cache.update((name, next(self.new_ids)) for name in missing)
+            return
+        model.objects.bulk_create([model(name=name) for name in missing], ignore_conflicts=True)
+        cache.update((name, pk) for pk, name in model.objects.filter(name__in=missing).values_list("pk", "name"))
+
+    def write_links(self, model, links, owner_column):
+        for attribute, field_name, column in EVIDENCE_KINDS:
+            through = getattr(model, field_name).through
+            through.objects.bulk_create(
+                [through(**{owner_column: owner, column: value}) for owner, value in links[attribute]],
+                ignore_conflicts=True,
+            )
+
+    # Binding sites: owned by their TF's page, replaced with it.
+
+    def write_binding_sites(self, page_ids):
+        sites = {site.tflink_id: (page, site) for page in self.pages for site in page.binding_sites}
+        if self.dry_run or not sites:
+            return
+        lookup_ids = self.lookup_ids([site.evidence for _page, site in sites.values()])
+        objects = [
+            BindingSite(
+                tflink_id=site.tflink_id,
+                tf_id=self.ids[page.accession],
+                assembly=site.assembly,
+                chromosome=site.chromosome,
+                start=site.start,
+                end=site.end,
+                strand=site.strand,
+                sequence=site.sequence,
+                score=site.score,
+                small_scale=site.evidence.small_scale,
+            )
+            for page, site in sites.values()
+        ]
+        BindingSite.objects.bulk_create(
+            objects, update_conflicts=True, unique_fields=["tflink_id"], update_fields=BINDING_SITE_FIELDS
+        )
+        site_ids = [site.pk for site in objects]
+        links = defaultdict(list)
+        for obj, (_page, site) in zip(objects, sites.values(), strict=True):
+            for attribute, _field, _column in EVIDENCE_KINDS:
+                links[attribute].extend(
+                    (obj.pk, value) for value in lookup_ids[attribute](getattr(site.evidence, attribute))
+                )
+        for _attribute, field_name, _column in EVIDENCE_KINDS:
+            through = getattr(BindingSite, field_name).through
+            for chunk in chunked(site_ids):
+                through.objects.filter(bindingsite_id__in=chunk).delete()
+        self.write_links(BindingSite, links, "bindingsite_id")
+
+
+PAGE_FIELDS = ["gene_name", "organism_id", "jaspar_matrices", "reported_interaction_count", "description", "provenance"]
+BINDING_SITE_FIELDS = ["tf", "assembly", "chromosome", "start", "end", "strand", "sequence", "score", "small_scale"]

@@ -1,0 +1,281 @@
+"""The portal's data: organisms, proteins, TF -> target interactions and their evidence."""
+
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Exists, OuterRef
+from django.urls import reverse
+
+from .parser import ACCESSION_RE, JASPAR_RE
+
+validate_accession = RegexValidator(
+    f"^(?:{ACCESSION_RE.pattern})$", "Enter a UniProt accession such as P04637 or A0A0B4KHC8."
+)
+
+
+class Organism(models.Model):
+    name = models.CharField("scientific name", max_length=200, unique=True)
+    taxon_id = models.PositiveIntegerField(
+        "NCBI taxon id", unique=True, null=True, blank=True, help_text="NCBI Taxonomy identifier, e.g. 9606."
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class ProteinQuerySet(models.QuerySet):
+    def with_function(self):
+        """Annotate ``is_tf`` / ``is_target`` from the interactions held here."""
+        return self.annotate(
+            is_tf=Exists(Interaction.objects.filter(tf=OuterRef("pk"))),
+            is_target=Exists(Interaction.objects.filter(target=OuterRef("pk"))),
+        )
+
+
+class Protein(models.Model):
+    class Provenance(models.TextChoices):
+        PAGE = "page", "imported from its protein page"
+        ROW = "row", "created from a partner row of another page"
+        CURATOR = "curator", "entered by a curator"
+
+    accession = models.CharField("UniProt accession", max_length=10, unique=True, validators=[validate_accession])
+    gene_name = models.CharField(
+        "gene name",
+        max_length=None,
+        blank=True,
+        db_index=True,
+        help_text="Gene or protein symbol; several symbols of one UniProt entry are joined by ';'.",
+    )
+    organism = models.ForeignKey(Organism, on_delete=models.PROTECT, related_name="proteins")
+    jaspar_matrices = models.JSONField(
+        "JASPAR matrices", default=list, blank=True, help_text='JASPAR matrix ids, e.g. ["MA0106.3"].'
+    )
+    reported_interaction_count = models.PositiveIntegerField(
+        "interactions reported by the source",
+        null=True,
+        blank=True,
+        help_text="The source's total; a page lists at most 100 partners per list.",
+    )
+    description = models.TextField(blank=True, help_text="Markdown body of the protein's page.")
+    provenance = models.CharField(max_length=10, choices=Provenance.choices, default=Provenance.CURATOR)
+    page_hash = models.CharField(
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text="SHA-256 of the page and its download tables at their last import.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ProteinQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["accession"]
+        indexes = [models.Index(fields=["organism", "gene_name"])]
+
+    def __str__(self):
+        return f"{self.gene_name or '-'} ({self.accession})"
+
+    def get_absolute_url(self):
+        return reverse("admin:proteins_protein_change", args=[self.pk])
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        bad = [matrix for matrix in self.jaspar_matrices or [] if not JASPAR_RE.fullmatch(str(matrix))]
+        if bad:
+            raise ValidationError({"jaspar_matrices": f"Not JASPAR matrix ids: {', '.join(map(str, bad))}"})
+
+
+class GeneId(models.Model):
+    """One NCBI Gene id of a protein (a UniProt entry can map to several genes)."""
+
+    protein = models.ForeignKey(Protein, on_delete=models.CASCADE, related_name="gene_ids")
+    gene_id = models.PositiveIntegerField("NCBI Gene id", db_index=True)
+
+    class Meta:
+        verbose_name = "NCBI Gene id"
+        ordering = ["gene_id"]
+        constraints = [models.UniqueConstraint(fields=["protein", "gene_id"], name="unique_gene_id_per_protein")]
+
+    def __str__(self):
+        return str(self.gene_id)
+
+
+class Ortholog(models.Model):
+    """A protein's ortholog in another species, linked to the local protein when present."""
+
+    protein = models.ForeignKey(Protein, on_delete=models.CASCADE, related_name="orthologs")
+    accession = models.CharField("UniProt accession", max_length=10, validators=[validate_accession])
+    species = models.CharField(max_length=200)
+    ortholog = models.ForeignKey(
+        Protein,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The portal's entry for this accession, when it has one.",
+    )
+
+    class Meta:
+        ordering = ["species", "accession"]
+        constraints = [models.UniqueConstraint(fields=["protein", "accession"], name="unique_ortholog")]
+        indexes = [models.Index(fields=["accession"])]
+
+    def __str__(self):
+        return f"{self.accession} ({self.species})"
+
+
+class SourceDatabase(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class DetectionMethod(models.Model):
+    name = models.CharField(max_length=300, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Publication(models.Model):
+    pmid = models.PositiveIntegerField("PubMed id", primary_key=True)
+
+    class Meta:
+        ordering = ["pmid"]
+
+    def __str__(self):
+        return f"PMID:{self.pmid}"
+
+    @property
+    def url(self):
+        return f"https://pubmed.ncbi.nlm.nih.gov/{self.pmid}/"
+
+
+class Interaction(models.Model):
+    """One transcription factor regulating one target gene, with its evidence."""
+
+    class Status(models.TextChoices):
+        UNREVIEWED = "unreviewed", "unreviewed"
+        FLAGGED = "flagged", "flagged"
+        APPROVED = "approved", "approved"
+        REJECTED = "rejected", "rejected"
+
+    tf = models.ForeignKey(
+        Protein, on_delete=models.CASCADE, related_name="interactions_as_tf", verbose_name="transcription factor"
+    )
+    target = models.ForeignKey(Protein, on_delete=models.CASCADE, related_name="interactions_as_target")
+    organism = models.ForeignKey(
+        Organism, on_delete=models.PROTECT, related_name="interactions", help_text="The organism of the TF."
+    )
+    source_databases = models.ManyToManyField(SourceDatabase, related_name="interactions", blank=True)
+    detection_methods = models.ManyToManyField(DetectionMethod, related_name="interactions", blank=True)
+    publications = models.ManyToManyField(Publication, related_name="interactions", blank=True)
+    small_scale = models.BooleanField(
+        "small-scale evidence", default=False, help_text="Supported by small-scale experiments."
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.UNREVIEWED, db_index=True)
+    version = models.PositiveIntegerField(default=1, help_text="Raised on every change; guards concurrent edits.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        ordering = ["tf", "target"]
+        constraints = [models.UniqueConstraint(fields=["tf", "target"], name="unique_tf_target")]
+        indexes = [
+            models.Index(fields=["target", "tf"]),
+            models.Index(fields=["organism", "status"]),
+        ]
+
+    def __str__(self):
+        return f"{self.tf.gene_name or self.tf.accession} → {self.target.gene_name or self.target.accession}"
+
+
+class BindingSite(models.Model):
+    class Strand(models.TextChoices):
+        PLUS = "+", "+"
+        MINUS = "-", "-"
+        UNKNOWN = "", "unknown"
+
+    tflink_id = models.CharField("TFLink id", max_length=40, unique=True)
+    tf = models.ForeignKey(
+        Protein, on_delete=models.CASCADE, related_name="binding_sites", verbose_name="transcription factor"
+    )
+    assembly = models.CharField("genome assembly", max_length=40)
+    chromosome = models.CharField(max_length=100)
+    start = models.PositiveBigIntegerField()
+    end = models.PositiveBigIntegerField()
+    strand = models.CharField(max_length=1, choices=Strand.choices, blank=True)
+    sequence = models.TextField(blank=True)
+    score = models.IntegerField(null=True, blank=True, help_text="Last column of the page row, kept verbatim.")
+    source_databases = models.ManyToManyField(SourceDatabase, related_name="binding_sites", blank=True)
+    detection_methods = models.ManyToManyField(DetectionMethod, related_name="binding_sites", blank=True)
+    publications = models.ManyToManyField(Publication, related_name="binding_sites", blank=True)
+    small_scale = models.BooleanField("small-scale evidence", default=False)
+
+    class Meta:
+        ordering = ["tflink_id"]
+        indexes = [models.Index(fields=["assembly", "chromosome", "start"])]
+
+    def __str__(self):
+        return self.tflink_id
+
+    @property
+    def location(self):
+        return f"{self.chromosome}:{self.start}-{self.end}"
+
+
+class ImportRun(models.Model):
+    """One run of the importer (the command or an upload) and what it did."""
+
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    paths = models.TextField(help_text="What was given to import, one path per line.")
+    pages_read = models.PositiveIntegerField(default=0)
+    pages_created = models.PositiveIntegerField(default=0)
+    pages_updated = models.PositiveIntegerField(default=0)
+    pages_unchanged = models.PositiveIntegerField(default=0)
+    pages_failed = models.PositiveIntegerField(default=0)
+    interactions_created = models.PositiveIntegerField(default=0)
+    interactions_updated = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self):
+        return f"Import of {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class ImportRecord(models.Model):
+    """What an import did with one page: created, updated or failed (and why)."""
+
+    class Outcome(models.TextChoices):
+        CREATED = "created", "created"
+        UPDATED = "updated", "updated"
+        FAILED = "failed", "failed"
+
+    run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="records")
+    path = models.CharField(max_length=1000)
+    content_hash = models.CharField(max_length=64, blank=True)
+    accession = models.CharField(max_length=10, blank=True, db_index=True)
+    protein = models.ForeignKey(Protein, on_delete=models.SET_NULL, null=True, blank=True, related_name="imports")
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    message = models.TextField(blank=True, help_text="Why the page failed: file, field, row and reason.")
+    imported_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-imported_at", "path"]
+        indexes = [models.Index(fields=["outcome", "imported_at"])]
+
+    def __str__(self):
+        return f"{self.path}: {self.outcome}"

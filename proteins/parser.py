@@ -1,0 +1,619 @@
+"""Parse TFLink protein pages and their download tables into plain data.
+
+Pure Python, no Django: text in, dataclasses out.  Every problem is raised as a
+``PageError`` that names the file, the field, the row and what was expected, so a
+curator can fix the page without reading this code.  The format is described in
+``fixtures/FORMAT.md``.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+try:
+    from yaml import CSafeLoader as SafeLoader
+except ImportError:  # pragma: no cover - PyYAML wheels ship libyaml
+    from yaml import SafeLoader
+
+# UniProt's documented accession pattern (https://www.uniprot.org/help/accession_numbers).
+ACCESSION_RE = re.compile(r"[OPQ][0-9][A-Z0-9]{3}[0-9]|[A-NR-Z][0-9](?:[A-Z][A-Z0-9]{2}[0-9]){1,2}")
+JASPAR_RE = re.compile(r"MA\d{4}\.\d+")
+PUBMED_QUERY_RE = re.compile(r"(\d+)%5Buid%5D", re.IGNORECASE)
+TAG_RE = re.compile(r"<[^>]*>")
+MISSING = frozenset({"", "-", "NA"})
+
+INTERACTION_FIELDS = ("tfs", "targets")
+REQUIRED_KEYS = (
+    "uniprot_accession",
+    "protein_name",
+    "ncbi_gene_id",
+    "organism",
+    "number_of_interactions",
+    "tfs",
+    "targets",
+)
+INTERACTION_COLUMNS = 7
+BINDING_SITE_COLUMNS = 15
+DOWNLOAD_COLUMNS = {
+    "tfs": (
+        "UniprotID.TF",
+        "NCBI.GeneID.TF",
+        "Name.TF",
+        "Detection.method",
+        "PubmedID",
+        "Organism",
+        "Source.database",
+        "Small-scale.evidence",
+    ),
+    "targets": (
+        "UniprotID.Target",
+        "NCBI.GeneID.Target",
+        "Name.Target",
+        "Detection.method",
+        "PubmedID",
+        "Organism",
+        "Source.database",
+        "Small-scale.evidence",
+    ),
+}
+BINDING_SITE_DOWNLOAD_COLUMNS = (
+    "TFLinkID",
+    "UniprotID.TF",
+    "Name.TF",
+    "Organism",
+    "Detection.method",
+    "PubmedID",
+    "Source.database",
+    "Small-scale.evidence",
+    "Assembly",
+    "Chromosome",
+    "Start",
+    "End",
+    "Strand",
+)
+MAX_PAGE_BYTES = 10 * 1024 * 1024
+
+
+class PageError(ValueError):
+    """A page (or one of its download tables) that cannot be imported, and why."""
+
+    def __init__(self, path, message, field=None, row=None):
+        self.path = str(path)
+        self.field = field
+        self.row = row
+        self.message = message
+        super().__init__(str(self))
+
+    @property
+    def location(self):
+        parts = []
+        if self.field:
+            parts.append(f"field '{self.field}'")
+        if self.row is not None:
+            parts.append(f"row {self.row}")
+        return ", ".join(parts)
+
+    def __str__(self):
+        where = f" ({self.location})" if self.location else ""
+        return f"{self.path}{where}: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """What supports one interaction or binding site."""
+
+    source_databases: tuple[str, ...]
+    detection_methods: tuple[str, ...]
+    pmids: tuple[int, ...]
+    small_scale: bool
+
+
+@dataclass(frozen=True, slots=True)
+class InteractionRow:
+    """One row of ``tfs`` or ``targets``: the partner protein and the evidence."""
+
+    partner_name: str
+    partner_accession: str
+    partner_gene_ids: tuple[int, ...]
+    evidence: Evidence
+    partner_organism: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class BindingSiteRow:
+    tflink_id: str
+    tf_accession: str
+    assembly: str
+    chromosome: str
+    start: int
+    end: int
+    strand: str
+    evidence: Evidence
+    score: int | None = None
+    sequence: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class OrthologRef:
+    species: str
+    accession: str
+
+
+@dataclass(slots=True)
+class Page:
+    """Everything one protein page says, as plain values."""
+
+    path: str
+    accession: str
+    name: str
+    gene_ids: tuple[int, ...]
+    organism: str
+    function: str
+    reported_interaction_count: int | None
+    orthologs: list[OrthologRef] = field(default_factory=list)
+    jaspar_matrices: list[str] = field(default_factory=list)
+    tfs: list[InteractionRow] = field(default_factory=list)
+    targets: list[InteractionRow] = field(default_factory=list)
+    binding_sites: list[BindingSiteRow] = field(default_factory=list)
+    downloads: dict[str, str] = field(default_factory=dict)
+    body: str = ""
+
+
+def parse_page_file(path, max_bytes=MAX_PAGE_BYTES):
+    """Read and parse one page file, extended by its download tables found beside it."""
+    loaded = load_page(path, max_bytes=max_bytes)
+    if loaded.error:
+        raise loaded.error
+    return loaded.page
+
+
+def read_bytes(path, max_bytes=MAX_PAGE_BYTES):
+    """The file's bytes, refusing files larger than ``max_bytes``."""
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise PageError(path, f"file is {size / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.1f} MB")
+        return path.read_bytes()
+    except OSError as error:
+        raise PageError(path, f"cannot read the file: {error.strerror}") from error
+
+
+def decode_utf8(data, path):
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise PageError(path, f"line {line}: invalid UTF-8 at byte {error.start}; pages must be UTF-8") from error
+
+
+def parse_page(text, path="<page>"):
+    """Turn one page's text into a ``Page``; raise ``PageError`` on anything malformed."""
+    front_matter, body = split_front_matter(text, path)
+    data = load_front_matter(front_matter, path)
+    values = {key: scalar(data, key, path) for key in data}
+    missing = [key for key in REQUIRED_KEYS if key not in values]
+    if missing:
+        raise PageError(path, f"missing required key(s): {', '.join(missing)}", field=missing[0])
+    if values.get("type", "protein") != "protein":
+        raise PageError(path, f"expected 'protein', found {values['type']!r}", field="type")
+
+    accession = parse_accession(values["uniprot_accession"], path, "uniprot_accession")
+    organism = values["organism"].strip()
+    if not organism:
+        raise PageError(path, "the organism is empty", field="organism")
+    sequences = parse_fasta(body)
+    page = Page(
+        path=str(path),
+        accession=accession,
+        name=clean_name(values["protein_name"]),
+        gene_ids=parse_gene_ids(values["ncbi_gene_id"], ";", path, "ncbi_gene_id"),
+        organism=organism,
+        function=values.get("function", "").strip(),
+        reported_interaction_count=parse_count(values["number_of_interactions"], path),
+        orthologs=parse_orthologs(values.get("orthologs", ""), path),
+        jaspar_matrices=parse_jaspar(values.get("jaspar_matrices", ""), path),
+        tfs=parse_interaction_rows(values["tfs"], path, "tfs"),
+        targets=parse_interaction_rows(values["targets"], path, "targets"),
+        binding_sites=parse_binding_site_rows(values.get("binding_sites_ls", ""), path, sequences),
+        downloads={
+            kind: values.get(f"{kind}_download", "").strip()
+            for kind in ("tfs", "targets", "bindingSites")
+            if values.get(f"{kind}_download", "").strip()
+        },
+        body=body,
+    )
+    check_binding_site_tf(page)
+    return page
+
+
+def check_binding_site_tf(page):
+    for number, site in enumerate(page.binding_sites, start=1):
+        if site.tf_accession != page.accession:
+            raise PageError(
+                page.path,
+                f"binding site of {site.tf_accession} on the page of {page.accession}; expected {page.accession}",
+                "binding_sites_ls",
+                number,
+            )
+
+
+def split_front_matter(text, path):
+    if not text.strip():
+        raise PageError(path, "the file is empty")
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if not text.startswith("---\n"):
+        raise PageError(path, "line 1: expected '---' opening the YAML front matter")
+    parts = text.split("---\n", 2)
+    if len(parts) < 3:
+        raise PageError(path, "no closing '---' after the YAML front matter")
+    return parts[1], parts[2]
+
+
+def load_front_matter(front_matter, path):
+    try:
+        data = yaml.load(front_matter, Loader=SafeLoader)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        # +1: the front matter starts on line 2 of the file; +1: marks are 0-based.
+        where = f"line {mark.line + 2}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(error, "problem", None) or str(error)
+        raise PageError(path, f"{where}YAML syntax error: {problem}") from error
+    if not isinstance(data, dict):
+        raise PageError(path, "the front matter is not a mapping of keys to values")
+    return data
+
+
+def scalar(data, key, path):
+    """A front-matter value as a string (the format quotes numbers, but be lenient)."""
+    value = data[key]
+    if value is None:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise PageError(path, f"expected a text value, found {type(value).__name__}", field=str(key))
+    return str(value)
+
+
+def parse_accession(value, path, field_name, row=None):
+    accession = value.strip()
+    if not ACCESSION_RE.fullmatch(accession):
+        raise PageError(path, f"{value!r} is not a UniProt accession (e.g. P04637, A0A0B4KHC8)", field_name, row)
+    return accession
+
+
+def clean_name(value):
+    name = value.strip()
+    return "" if name in MISSING else name
+
+
+def parse_gene_ids(value, separator, path, field_name, row=None):
+    value = value.strip()
+    if value in MISSING:
+        return ()
+    ids = []
+    for part in value.split(separator):
+        part = part.strip()
+        if not part.isdigit():
+            raise PageError(path, f"NCBI Gene id {part!r} is not a number", field_name, row)
+        ids.append(int(part))
+    return tuple(ids)
+
+
+def parse_count(value, path):
+    text = value.strip().replace(",", "")
+    if text in MISSING:
+        return None
+    if not text.isdigit():
+        raise PageError(path, f"expected a whole number, found {value!r}", field="number_of_interactions")
+    return int(text)
+
+
+def parse_pmids(value, path, field_name, row):
+    """PubMed ids from a URL-encoded PubMed query, a URL holding one, or bare ids."""
+    value = value.strip()
+    ids = PUBMED_QUERY_RE.findall(value)
+    if ids:
+        return tuple(dict.fromkeys(int(i) for i in ids))
+    if value in MISSING:
+        return ()
+    parts = re.split(r"[\s,;]+", value)
+    if all(part.isdigit() for part in parts):
+        return tuple(dict.fromkeys(int(part) for part in parts))
+    raise PageError(path, f"expected PubMed ids like 27924024%5Buid%5D, found {value!r}", field_name, row)
+
+
+def parse_small_scale(value, path, field_name, row):
+    flag = value.strip().lower()
+    if flag not in ("yes", "no"):
+        raise PageError(path, f"small-scale evidence must be 'Yes' or 'No', found {value!r}", field_name, row)
+    return flag == "yes"
+
+
+def split_list(value, separator):
+    return tuple(dict.fromkeys(part.strip() for part in value.split(separator) if part.strip() not in MISSING))
+
+
+def parse_evidence(sources, methods, publications, small_scale, separator, path, field_name, row):
+    return Evidence(
+        source_databases=split_list(sources, separator),
+        detection_methods=split_list(methods, separator),
+        pmids=parse_pmids(publications, path, field_name, row),
+        small_scale=parse_small_scale(small_scale, path, field_name, row),
+    )
+
+
+def rows_of(value):
+    """Non-empty lines of a multi-row value, numbered from 1 as a curator counts them."""
+    return [(number, line) for number, line in enumerate(value.split("\n"), start=1) if line.strip()]
+
+
+def parse_interaction_rows(value, path, field_name):
+    rows = []
+    for number, line in rows_of(value):
+        cells = line.split(",")
+        if len(cells) != INTERACTION_COLUMNS:
+            raise PageError(
+                path,
+                f"expected {INTERACTION_COLUMNS} comma-separated columns "
+                f"(name, UniProt, NCBI Gene, sources, methods, PubMed, small-scale), found {len(cells)}",
+                field_name,
+                number,
+            )
+        name, accession, gene_ids, sources, methods, publications, small_scale = cells
+        rows.append(
+            InteractionRow(
+                partner_name=clean_name(name),
+                partner_accession=parse_accession(accession, path, field_name, number),
+                partner_gene_ids=parse_gene_ids(gene_ids, ";", path, field_name, number),
+                evidence=parse_evidence(sources, methods, publications, small_scale, ";", path, field_name, number),
+            )
+        )
+    return rows
+
+
+def parse_binding_site_rows(value, path, sequences):
+    field_name = "binding_sites_ls"
+    sites = []
+    for number, line in rows_of(value):
+        cells = line.split(",")
+        if len(cells) != BINDING_SITE_COLUMNS:
+            raise PageError(
+                path, f"expected {BINDING_SITE_COLUMNS} comma-separated columns, found {len(cells)}", field_name, number
+            )
+        tflink_id, tf_accession, _name, _organism, assembly, chromosome, start, end, strand = cells[:9]
+        methods, publications, sources, small_scale, score = cells[10:]
+        sites.append(
+            BindingSiteRow(
+                tflink_id=required_cell(tflink_id, path, field_name, number, "TFLink binding-site id"),
+                tf_accession=parse_accession(tf_accession, path, field_name, number),
+                assembly=assembly.strip(),
+                chromosome=chromosome.strip(),
+                start=parse_position(start, path, field_name, number, "start"),
+                end=parse_position(end, path, field_name, number, "end"),
+                strand=parse_strand(strand, path, field_name, number),
+                evidence=parse_evidence(sources, methods, publications, small_scale, ";", path, field_name, number),
+                score=parse_optional_int(score, path, field_name, number),
+                sequence=sequences.get(tflink_id.strip(), ""),
+            )
+        )
+    return sites
+
+
+def required_cell(value, path, field_name, row, what):
+    value = value.strip()
+    if not value:
+        raise PageError(path, f"the {what} is empty", field_name, row)
+    return value
+
+
+def parse_position(value, path, field_name, row, what):
+    value = value.strip()
+    if not value.isdigit():
+        raise PageError(path, f"{what} must be a whole number, found {value!r}", field_name, row)
+    return int(value)
+
+
+def parse_optional_int(value, path, field_name, row):
+    value = value.strip()
+    if value in MISSING:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise PageError(path, f"expected a whole number in the last column, found {value!r}", field_name, row) from None
+
+
+def parse_strand(value, path, field_name, row):
+    strand = value.strip()
+    if strand in ("", ".", "-", "+"):
+        return "" if strand == "." else strand
+    raise PageError(path, f"strand must be '+', '-' or empty, found {value!r}", field_name, row)
+
+
+def parse_orthologs(value, path):
+    """Orthologs from the JSON text; HTML anchors are reduced to the accession they name."""
+    if not value.strip():
+        return []
+    try:
+        groups = json.loads(value)
+    except json.JSONDecodeError as error:
+        raise PageError(path, f"not valid JSON: {error.msg} at character {error.pos}", field="orthologs") from error
+    if not isinstance(groups, list):
+        raise PageError(path, "expected a JSON list of {species, id} objects", field="orthologs")
+    orthologs = []
+    for number, group in enumerate(groups, start=1):
+        if not isinstance(group, dict) or not isinstance(group.get("species"), str):
+            raise PageError(path, "expected an object with 'species' and 'id'", "orthologs", number)
+        ids = group.get("id", [])
+        if isinstance(ids, str):
+            ids = [ids]
+        for item in ids:
+            accession = TAG_RE.sub("", str(item))
+            orthologs.append(
+                OrthologRef(group["species"].strip(), parse_accession(accession, path, "orthologs", number))
+            )
+    return list(dict.fromkeys(orthologs))
+
+
+def parse_jaspar(value, path):
+    matrices = [part for part in re.split(r"[;,\s]+", value.strip()) if part]
+    for matrix in matrices:
+        if not JASPAR_RE.fullmatch(matrix):
+            raise PageError(path, f"{matrix!r} is not a JASPAR matrix id (e.g. MA0106.3)", field="jaspar_matrices")
+    return list(dict.fromkeys(matrices))
+
+
+def parse_fasta(body):
+    """Sequences of the FASTA records in a page body, by binding-site id (header field 1)."""
+    sequences = {}
+    site_id = None
+    for line in body.splitlines():
+        if line.startswith(">"):
+            site_id = line[1:].split(";", 1)[0].strip()
+            sequences[site_id] = ""
+        elif site_id is not None:
+            sequences[site_id] += line.strip()
+    return sequences
+
+
+# Download tables ("download all" files served beside the pages).
+
+
+def extend_with_downloads(page, folder, max_bytes=MAX_PAGE_BYTES):
+    """Replace the page's capped row lists by the full download tables found in ``folder``."""
+    for kind in INTERACTION_FIELDS:
+        name = page.downloads.get(kind)
+        if name and (folder / name).is_file():
+            setattr(page, kind, parse_interaction_table(folder / name, kind, max_bytes))
+    for name in binding_site_table_names(page):
+        if (folder / name).is_file():
+            page.binding_sites = parse_binding_site_table(folder / name, page.binding_sites, max_bytes)
+            check_binding_site_tf(page)
+            break
+
+
+def binding_site_table_names(page):
+    names = [f"bindingSites_of_{page.accession}.tsv"]
+    if page.downloads.get("bindingSites"):
+        names.append(page.downloads["bindingSites"])
+    return names
+
+
+def read_table(path, expected, max_bytes):
+    text = decode_utf8(read_bytes(path, max_bytes), path)
+    reader = csv.reader(text.splitlines(), delimiter="\t", quoting=csv.QUOTE_NONE)
+    header = tuple(next(reader, ()))
+    if header != expected:
+        raise PageError(path, f"expected the header {' '.join(expected)}, found {' '.join(header) or 'nothing'}", row=1)
+    for number, cells in enumerate(reader, start=2):
+        if not any(cell.strip() for cell in cells):
+            continue
+        if len(cells) != len(expected):
+            raise PageError(path, f"expected {len(expected)} tab-separated columns, found {len(cells)}", row=number)
+        yield number, cells
+
+
+def parse_interaction_table(path, kind, max_bytes=MAX_PAGE_BYTES):
+    """Rows of ``tfs_of_<ACC>.tsv`` / ``targets_of_<ACC>.tsv`` (columns differ from page rows)."""
+    rows = []
+    for number, cells in read_table(path, DOWNLOAD_COLUMNS[kind], max_bytes):
+        accession, gene_ids, name, methods, publications, organism, sources, small_scale = cells
+        column = DOWNLOAD_COLUMNS[kind][0]
+        rows.append(
+            InteractionRow(
+                partner_name=clean_name(";".join(part.strip() for part in name.split(";"))),
+                partner_accession=parse_accession(accession, path, column, number),
+                partner_gene_ids=parse_gene_ids(gene_ids, ",", path, DOWNLOAD_COLUMNS[kind][1], number),
+                evidence=parse_evidence(sources, methods, publications, small_scale, ",", path, "row", number),
+                partner_organism=organism.strip(),
+            )
+        )
+    return rows
+
+
+def parse_binding_site_table(path, page_sites, max_bytes=MAX_PAGE_BYTES):
+    """Rows of the 13-column ``bindingSites_of_<ACC>.tsv`` table, keeping page sequences."""
+    sequences = {site.tflink_id: site.sequence for site in page_sites}
+    sites = []
+    for number, cells in read_table(path, BINDING_SITE_DOWNLOAD_COLUMNS, max_bytes):
+        tflink_id, accession, _name, _organism, methods, publications, sources, small_scale = cells[:8]
+        assembly, chromosome, start, end, strand = cells[8:]
+        sites.append(
+            BindingSiteRow(
+                tflink_id=required_cell(tflink_id, path, "TFLinkID", number, "TFLink binding-site id"),
+                tf_accession=parse_accession(accession, path, "UniprotID.TF", number),
+                assembly=assembly.strip(),
+                chromosome=chromosome.strip(),
+                start=parse_position(start, path, "Start", number, "start"),
+                end=parse_position(end, path, "End", number, "end"),
+                strand=parse_strand(strand, path, "Strand", number),
+                evidence=parse_evidence(sources, methods, publications, small_scale, ",", path, "row", number),
+                sequence=sequences.get(tflink_id.strip(), ""),
+            )
+        )
+    return sites
+
+
+# Reading pages for an import: fingerprint first, so unchanged pages are never parsed.
+
+DOWNLOAD_KEY_RE = re.compile(r"^(?:tfs|targets|bindingSites)_download: '?([^'\n]*?)'?\s*$", re.MULTILINE)
+ACCESSION_KEY_RE = re.compile(r"^uniprot_accession: '?([A-Za-z0-9]+)'?\s*$", re.MULTILINE)
+
+
+@dataclass(slots=True)
+class LoadedPage:
+    """The outcome of reading one page file: parsed, unchanged since its last import, or failed."""
+
+    path: str
+    content_hash: str = ""
+    page: Page | None = None
+    error: PageError | None = None
+
+    @property
+    def unchanged(self):
+        return self.page is None and self.error is None
+
+
+def fingerprint(path, data):
+    """SHA-256 of a page's bytes and of the download tables it names that exist beside it.
+
+    The names are read with a cheap pattern, not the YAML parser, so an unchanged page is
+    recognised without parsing it; a name the pattern misses only costs a re-import.
+    """
+    digest = hashlib.sha256(data)
+    folder = Path(path).parent
+    text = data.decode("utf-8", errors="replace")
+    names = DOWNLOAD_KEY_RE.findall(text)
+    names += [f"bindingSites_of_{accession}.tsv" for accession in ACCESSION_KEY_RE.findall(text)]
+    for name in sorted(set(filter(None, names))):
+        table = folder / name
+        if "/" not in name and table.is_file():
+            digest.update(b"\0" + name.encode() + b"\0" + table.read_bytes())
+    return digest.hexdigest()
+
+
+def load_page(path, known_hashes=frozenset(), max_bytes=MAX_PAGE_BYTES):
+    """Read, fingerprint and (unless its fingerprint is known) parse one page file."""
+    path = Path(path)
+    try:
+        data = read_bytes(path, max_bytes)
+        content_hash = fingerprint(path, data)
+        if content_hash in known_hashes:
+            return LoadedPage(str(path), content_hash)
+        page = parse_page(decode_utf8(data, path), path)
+        extend_with_downloads(page, path.parent, max_bytes)
+        return LoadedPage(str(path), content_hash, page=page)
+    except PageError as error:
+        return LoadedPage(str(path), error=error)
+
+
+def load_pages(paths, known_hashes=frozenset(), max_bytes=MAX_PAGE_BYTES):
+    """``load_page`` over a chunk of paths (the unit of work sent to a parsing process)."""
+    return [load_page(path, known_hashes, max_bytes) for path in paths]
