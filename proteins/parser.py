@@ -261,14 +261,27 @@ def load_front_matter(front_matter, path):
     try:
         data = yaml.load(front_matter, Loader=SafeLoader)
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        # +1: the front matter starts on line 2 of the file; +1: marks are 0-based.
-        where = f"line {mark.line + 2}, column {mark.column + 1}: " if mark else ""
-        problem = getattr(error, "problem", None) or str(error)
-        raise PageError(path, f"{where}YAML syntax error: {problem}") from error
+        raise PageError(path, describe_yaml_error(error)) from error
     if not isinstance(data, dict):
         raise PageError(path, "the front matter is not a mapping of keys to values")
     return data
+
+
+def describe_yaml_error(error):
+    """'line L, column C: problem (context at line L2)', with lines counted in the page file."""
+
+    def line_of(mark):
+        # +2: marks count from 0, and the front matter starts on line 2 of the file.
+        return mark.line + 2
+
+    mark = getattr(error, "problem_mark", None)
+    message = f"YAML syntax error: {getattr(error, 'problem', None) or error}"
+    if mark is not None:
+        message = f"line {line_of(mark)}, column {mark.column + 1}: {message}"
+    context, context_mark = getattr(error, "context", None), getattr(error, "context_mark", None)
+    if context and context_mark is not None:
+        message += f" ({context} at line {line_of(context_mark)})"
+    return message
 
 
 def scalar(data, key, path):

@@ -1,0 +1,481 @@
+"""The importer as a curator running `import_pages` sees it: what lands in the database."""
+
+import re
+import shutil
+from io import StringIO
+
+import pytest
+import yaml
+from django.core.management import call_command
+from django.db import IntegrityError, connection
+from django.test.utils import CaptureQueriesContext
+
+from proteins import importer as importer_module
+from proteins.importer import import_pages
+from proteins.models import (
+    BindingSite,
+    GeneId,
+    ImportRecord,
+    ImportRun,
+    Interaction,
+    Ortholog,
+    Protein,
+)
+
+pytestmark = pytest.mark.django_db
+
+WRITE_SQL = re.compile(r"^\s*(INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER)\b", re.IGNORECASE)
+
+
+def copy_pages(source, destination, *names):
+    destination.mkdir(exist_ok=True)
+    for name in names:
+        shutil.copy(source / name, destination / name)
+    return destination
+
+
+def edit(path, old, new):
+    text = path.read_text()
+    assert old in text, f"{old!r} not in {path.name}"
+    path.write_text(text.replace(old, new, 1))
+
+
+def snapshot():
+    """Every domain row, without timestamps: what two imports must agree on."""
+    return {
+        "proteins": sorted(
+            Protein.objects.values_list(
+                "accession", "gene_name", "organism__name", "reported_interaction_count", "description", "provenance"
+            )
+        ),
+        "gene_ids": sorted(GeneId.objects.values_list("protein__accession", "gene_id")),
+        "orthologs": sorted(Ortholog.objects.values_list("protein__accession", "accession", "species", "ortholog_id")),
+        "interactions": sorted(
+            Interaction.objects.values_list("tf__accession", "target__accession", "small_scale", "status", "version")
+        ),
+        "sources": sorted(
+            Interaction.source_databases.through.objects.values_list("interaction_id", "sourcedatabase_id")
+        ),
+        "methods": sorted(
+            Interaction.detection_methods.through.objects.values_list("interaction_id", "detectionmethod_id")
+        ),
+        "publications": sorted(
+            Interaction.publications.through.objects.values_list("interaction_id", "publication_id")
+        ),
+        "binding_sites": sorted(
+            BindingSite.objects.values_list("tflink_id", "tf__accession", "start", "end", "sequence")
+        ),
+    }
+
+
+def evidence_of(tf, target):
+    interaction = Interaction.objects.get(tf__accession=tf, target__accession=target)
+    return {
+        "sources": sorted(interaction.source_databases.values_list("name", flat=True)),
+        "methods": sorted(interaction.detection_methods.values_list("name", flat=True)),
+        "pmids": sorted(interaction.publications.values_list("pmid", flat=True)),
+        "small_scale": interaction.small_scale,
+    }
+
+
+# Importing the real pages.
+
+
+def test_import_of_the_sample_pages_creates_every_page_and_interaction(fixture_pages):
+    report = import_pages([fixture_pages])
+
+    assert report.failures == []
+    assert (report.pages_read, report.pages_created, report.pages_updated) == (11, 11, 0)
+    # 922 rows over the pages and tables, three of them listed on both pages of their pair.
+    assert report.interactions_created == Interaction.objects.count() == 919
+    assert Protein.objects.filter(provenance=Protein.Provenance.PAGE).count() == 11
+
+
+def test_download_tables_extend_a_page_beyond_its_first_100_rows(fixture_pages):
+    import_pages([fixture_pages])
+
+    bax = Protein.objects.get(accession="Q07812")
+    assert bax.interactions_as_target.count() == bax.reported_interaction_count == 571
+    assert Protein.objects.get(accession="O01789").interactions_as_tf.count() == 103
+
+
+def test_partner_without_a_page_becomes_a_protein_from_its_row(fixture_pages):
+    import_pages([fixture_pages / "O01789.md"])
+
+    histone = Protein.objects.get(accession="P09588")
+    assert histone.provenance == Protein.Provenance.ROW
+    assert histone.gene_name.startswith("his-3;his-7;")
+    assert histone.organism.name == "Caenorhabditis elegans"
+    assert len(histone.gene_ids.all()) == 16
+
+
+def test_page_fields_are_stored_as_the_page_gives_them(fixture_pages):
+    import_pages([fixture_pages / "P46152.md"])
+
+    gata4 = Protein.objects.get(accession="P46152")
+    assert (gata4.gene_name, gata4.organism.taxon_id, gata4.reported_interaction_count) == ("Gata4", 10116, 6)
+    assert list(gata4.gene_ids.values_list("gene_id", flat=True)) == [54254]
+    assert gata4.description.startswith(">TFLinkSS10035817;P46152;Gata4")
+    site = BindingSite.objects.get(tflink_id="TFLinkSS10035818")
+    assert (site.chromosome, site.start, site.end, site.strand, site.sequence) == (
+        "chr15",
+        33630451,
+        33630456,
+        "+",
+        "GATAG",
+    )
+    assert list(site.publications.values_list("pmid", flat=True)) == [8007990]
+    assert evidence_of("P46152", "G3V885") == {
+        "sources": ["ORegAnno"],
+        "methods": ["inferred by curator"],
+        "pmids": [8007990, 26578589],
+        "small_scale": True,
+    }
+
+
+# Idempotence.
+
+
+def test_importing_twice_changes_nothing_and_reports_every_page_unchanged(fixture_pages):
+    import_pages([fixture_pages])
+    before = snapshot()
+
+    again = import_pages([fixture_pages])
+
+    assert snapshot() == before
+    assert (again.pages_read, again.pages_unchanged, again.pages_created, again.pages_updated) == (11, 11, 0, 0)
+    assert (again.interactions_created, again.interactions_updated) == (0, 0)
+
+
+def test_unchanged_pages_are_skipped_without_writing_data(fixture_pages):
+    import_pages([fixture_pages])
+
+    with CaptureQueriesContext(connection) as queries:
+        import_pages([fixture_pages])
+
+    written = {
+        re.search(r'(?:INTO|UPDATE|FROM) "?(\w+)', q["sql"]).group(1) for q in queries if WRITE_SQL.match(q["sql"])
+    }
+    assert written == {"proteins_importrun"}
+    assert len(queries) <= 8
+
+
+def test_a_changed_page_is_updated_and_its_new_evidence_added(fixture_pages, tmp_path):
+    pages = copy_pages(fixture_pages, tmp_path / "pages", "P09022.md")
+    import_pages([pages])
+    edit(pages / "P09022.md", "TRRUST,inferred by curator", "TRRUST;ORegAnno,inferred by curator")
+
+    report = import_pages([pages])
+
+    assert (report.pages_updated, report.interactions_updated, report.interactions_created) == (1, 1, 0)
+    assert evidence_of("P09022", "Q03145")["sources"] == ["ORegAnno", "TRRUST"]
+    assert Interaction.objects.get(tf__accession="P09022").version == 2
+
+
+# One interaction per pair, whichever page lists it.
+
+
+@pytest.mark.parametrize("order", [("P09022.md", "Q03145.md"), ("Q03145.md", "P09022.md")])
+def test_an_interaction_on_both_pages_is_one_row_with_the_union_of_its_evidence(fixture_pages, tmp_path, order):
+    pages = copy_pages(fixture_pages, tmp_path / "pages", *order)
+    edit(pages / "P09022.md", "9733765%5Buid%5D+OR+29087512%5Buid%5D,Yes", "11111111%5Buid%5D,No")
+    edit(pages / "P09022.md", "TRRUST,inferred by curator", "GTRD,chromatin immunoprecipitation assay")
+
+    for name in order:
+        import_pages([pages / name])
+
+    assert Interaction.objects.filter(tf__accession="P09022", target__accession="Q03145").count() == 1
+    assert evidence_of("P09022", "Q03145") == {
+        "sources": ["GTRD", "TRRUST"],
+        "methods": ["chromatin immunoprecipitation assay", "inferred by curator"],
+        "pmids": [9733765, 11111111, 29087512],
+        "small_scale": True,
+    }
+
+
+def test_pages_of_both_partners_in_one_run_give_one_interaction(fixture_pages):
+    import_pages([fixture_pages / "P46152.md", fixture_pages / "G3V885.md", fixture_pages / "P63059.md"])
+
+    assert Interaction.objects.filter(target__accession="G3V885").count() == 3
+    assert Interaction.objects.filter(tf__accession="P46152", target__accession="G3V885").count() == 1
+
+
+@pytest.mark.parametrize("order", [("Q07812.md", "Q9I9N4.md"), ("Q9I9N4.md", "Q07812.md")])
+def test_orthologs_link_to_local_proteins_whatever_the_import_order(fixture_pages, order):
+    for name in order:
+        import_pages([fixture_pages / name])
+
+    human_to_fish = Ortholog.objects.get(protein__accession="Q07812", accession="Q9I9N4")
+    fish_to_human = Ortholog.objects.get(protein__accession="Q9I9N4", accession="Q07812")
+    assert human_to_fish.ortholog.accession == "Q9I9N4"
+    assert fish_to_human.ortholog.accession == "Q07812"
+    assert human_to_fish.species == "Danio rerio"
+    unresolved = Ortholog.objects.get(protein__accession="Q07812", accession="Q07813")
+    assert unresolved.ortholog is None
+
+
+def test_orthologs_keep_the_accession_and_drop_the_markup(fixture_pages):
+    import_pages([fixture_pages / "G3V885.md"])
+
+    worm = Ortholog.objects.filter(protein__accession="G3V885", species="Caenorhabditis elegans")
+    assert sorted(worm.values_list("accession", flat=True)) == ["P02566", "P02567", "P12844", "P12845", "Q21000"]
+    assert not Ortholog.objects.filter(accession__contains="<").exists()
+
+
+# Bad pages: reported with file, field, row and reason; no trace; good pages still imported.
+
+GOOD_PAGE = "P09022.md"
+
+
+def write_bad(tmp_path, fixture_pages, kind):
+    """A bad version of G3V885's page (a new accession to the database) of the given kind."""
+    page = tmp_path / "G3V885.md"
+    text = (fixture_pages / "G3V885.md").read_text()
+    bad = {
+        "empty": lambda: "",
+        "no front matter": lambda: "just some text\n",
+        "yaml syntax": lambda: text.replace("organism: Rattus norvegicus", "organism: [Rattus norvegicus"),
+        "missing key": lambda: text.replace("organism: Rattus norvegicus\n", ""),
+        "invalid accession": lambda: text.replace("uniprot_accession: G3V885", "uniprot_accession: NOT-AN-ACC"),
+        "wrong column count": lambda: text.replace("Gata4,P46152,54254,", "Gata4,P46152,"),
+        "count not a number": lambda: text.replace("number_of_interactions: '3'", "number_of_interactions: three"),
+        "unknown organism": lambda: text.replace("organism: Rattus norvegicus", "organism: Rattus rattus"),
+    }
+    if kind == "invalid utf-8":
+        page.write_bytes(text.encode().replace(b"Myh6", b"My\xff6", 1))
+    elif kind == "50 MB page":
+        page.write_bytes(text.encode() + b"\n" * (50 * 1024 * 1024))
+    else:
+        page.write_text(bad[kind]())
+    return page
+
+
+BAD_PAGES = {
+    "empty": ("the file is empty", None, None),
+    "no front matter": ("expected '---'", None, None),
+    "yaml syntax": ("line 8", None, None),
+    "missing key": ("organism", "organism", None),
+    "invalid accession": ("not a UniProt accession", "uniprot_accession", None),
+    "wrong column count": ("found 6", "tfs", 2),
+    "count not a number": ("whole number", "number_of_interactions", None),
+    "invalid utf-8": ("invalid UTF-8", None, None),
+    "50 MB page": ("the limit is", None, None),
+    "unknown organism": ("unknown organism 'Rattus rattus'", "organism", None),
+}
+
+
+@pytest.mark.parametrize("kind", BAD_PAGES)
+def test_a_bad_page_is_reported_leaves_no_trace_and_does_not_stop_good_pages(fixture_pages, tmp_path, kind):
+    bad = write_bad(tmp_path, fixture_pages, kind)
+    good = copy_pages(fixture_pages, tmp_path, GOOD_PAGE) / GOOD_PAGE
+    message, field, row = BAD_PAGES[kind]
+
+    report = import_pages([bad, good])
+
+    assert report.pages_created == 1
+    assert Protein.objects.filter(accession="P09022", provenance=Protein.Provenance.PAGE).exists()
+    [error] = report.failures
+    assert error.path == str(bad)
+    assert message in error.message
+    assert (error.field, error.row) == (field, row)
+    assert not Protein.objects.filter(accession__in=["G3V885", "P63059", "Q3HW36"]).exists()
+    assert ImportRecord.objects.get(outcome="failed").message == str(error)
+
+
+def test_a_page_refused_by_the_database_is_rolled_back_alone(fixture_pages, tmp_path, monkeypatch):
+    pages = copy_pages(fixture_pages, tmp_path / "pages", "P46152.md", "P09022.md", "Q9I9N4.md")
+    write_binding_sites = importer_module.BatchWriter.write_binding_sites
+
+    def refuse_gata4(writer, page_ids):
+        if any(page.accession == "P46152" for page in writer.pages):
+            raise IntegrityError("simulated constraint failure")
+        return write_binding_sites(writer, page_ids)
+
+    monkeypatch.setattr(importer_module.BatchWriter, "write_binding_sites", refuse_gata4)
+
+    report = import_pages([pages])
+
+    assert [error.path for error in report.failures] == [str(pages / "P46152.md")]
+    assert "simulated constraint failure" in report.failures[0].message
+    assert report.pages_created == 2
+    assert not Protein.objects.filter(accession__in=["P46152", "G3V885"]).exists()
+    assert not Interaction.objects.filter(tf__accession="P46152").exists()
+    assert Interaction.objects.filter(tf__accession="P09022", target__accession="Q03145").exists()
+    assert Interaction.objects.filter(target__accession="Q9I9N4").count() == 2
+
+
+def test_a_path_that_does_not_exist_is_reported(tmp_path, fixture_pages):
+    report = import_pages([tmp_path / "nowhere", fixture_pages / GOOD_PAGE])
+
+    assert [str(error) for error in report.failures] == [f"{tmp_path / 'nowhere'}: no such file or folder"]
+    assert report.pages_created == 1
+
+
+# Dry run.
+
+
+def test_dry_run_writes_nothing_and_reports_what_an_import_would_do(fixture_pages):
+    with CaptureQueriesContext(connection) as queries:
+        dry = import_pages([fixture_pages], dry_run=True)
+
+    assert [q["sql"] for q in queries if WRITE_SQL.match(q["sql"])] == []
+    assert Protein.objects.count() == 0
+    real = import_pages([fixture_pages])
+    assert (dry.pages_created, dry.interactions_created, dry.pages_failed) == (
+        real.pages_created,
+        real.interactions_created,
+        0,
+    )
+
+
+def test_dry_run_after_a_change_reports_the_update(fixture_pages, tmp_path):
+    pages = copy_pages(fixture_pages, tmp_path / "pages", "P09022.md")
+    import_pages([pages])
+    edit(pages / "P09022.md", "TRRUST,inferred by curator", "TRRUST;ORegAnno,inferred by curator")
+    before = snapshot()
+
+    report = import_pages([pages], dry_run=True)
+
+    assert (report.pages_updated, report.interactions_updated) == (1, 1)
+    assert snapshot() == before
+
+
+# Imported text is data.
+
+
+def test_markup_in_a_page_is_stored_as_plain_text(fixture_pages, tmp_path):
+    pages = copy_pages(fixture_pages, tmp_path / "pages", "P09022.md")
+    edit(pages / "P09022.md", "protein_name: Hoxa1", "protein_name: <script>alert(1)</script>")
+    with (pages / "P09022.md").open("a") as page:
+        page.write('<img src=x onerror="alert(1)">\n')
+
+    import_pages([pages])
+
+    protein = Protein.objects.get(accession="P09022")
+    assert protein.gene_name == "<script>alert(1)</script>"
+    assert protein.description == '<img src=x onerror="alert(1)">\n'
+
+
+# Cost: queries per batch of pages, never per row.
+
+
+def count_import_queries(pages):
+    with CaptureQueriesContext(connection) as queries:
+        import_pages([pages])
+    return len(queries)
+
+
+def page_with_targets(accession, count):
+    """A page of a TF with ``count`` target rows, in the format yaml.dump gives real pages."""
+    rows = [
+        f"T{i},P{10000 + i},{100 + i},GTRD;ReMap,chromatin immunoprecipitation assay,{27924024 + i}%5Buid%5D,No"
+        for i in range(count)
+    ]
+    values = {
+        "type": "protein",
+        "layout": "protein",
+        "title": accession,
+        "protein_name": "TF",
+        "uniprot_accession": accession,
+        "ncbi_gene_id": "7157",
+        "organism": "Homo sapiens",
+        "function": "transcription factor",
+        "number_of_interactions": str(count),
+        "orthologs": "",
+        "jaspar_matrices": "",
+        "tfs": "",
+        "targets": "\n".join(rows),
+    }
+    return "---\n" + yaml.dump(values, sort_keys=False) + "\n---\n"
+
+
+def test_import_queries_do_not_grow_with_the_number_of_rows(tmp_path):
+    for folder, accession, rows in (("warm-up", "P04636", 1), ("few", "P04637", 3), ("many", "P04638", 100)):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / f"{accession}.md").write_text(page_with_targets(accession, rows))
+    import_pages([tmp_path / "warm-up"])  # creates the source databases and method both pages use
+
+    few = count_import_queries(tmp_path / "few")
+    many = count_import_queries(tmp_path / "many")
+
+    assert Interaction.objects.filter(tf__accession="P04638").count() == 100
+    assert many == few
+
+
+def test_a_batch_of_pages_costs_a_fixed_number_of_queries(fixture_pages):
+    queries = count_import_queries(fixture_pages)
+
+    rows = (
+        sum(
+            model.objects.count()
+            for model in (Protein, GeneId, Ortholog, Interaction, Interaction.source_databases.through)
+        )
+        + Interaction.detection_methods.through.objects.count()
+        + Interaction.publications.through.objects.count()
+    )
+    assert rows > 4000
+    # A fixed set of queries per batch of pages, and bulk inserts of about a hundred rows each
+    # (SQLite binds at most 999 values a statement).
+    assert queries <= 30 + rows // 80
+
+
+# The command.
+
+
+def run_command(*args):
+    out, err = StringIO(), StringIO()
+    try:
+        call_command("import_pages", *map(str, args), "--progress", "never", stdout=out, stderr=err)
+        status = 0
+    except SystemExit as exit:
+        status = exit.code
+    return status, out.getvalue(), err.getvalue()
+
+
+def test_command_prints_a_summary_and_exits_zero(fixture_pages):
+    status, out, err = run_command(fixture_pages)
+
+    assert status == 0
+    assert "Pages read: 11, created: 11, updated: 0, unchanged: 0, failed: 0." in out
+    assert "Interactions created: 919, updated: 0." in out
+    assert err == ""
+    run = ImportRun.objects.get()
+    assert (run.pages_created, run.interactions_created) == (11, 919)
+    assert run.records.filter(outcome="created").count() == 11
+
+
+def test_command_lists_each_failed_page_and_exits_one(fixture_pages, tmp_path):
+    bad = write_bad(tmp_path, fixture_pages, "wrong column count")
+
+    status, out, err = run_command(bad, fixture_pages / GOOD_PAGE)
+
+    assert status == 1
+    assert f"FAILED {bad} (field 'tfs', row 2): expected 7 comma-separated columns" in err
+    assert "failed: 1." in out
+
+
+def test_command_dry_run_says_nothing_was_written(fixture_pages):
+    status, out, _err = run_command(fixture_pages, "--dry-run")
+
+    assert status == 0
+    assert out.startswith("Dry run, nothing written.")
+    assert "would be created: 11" in out
+    assert Protein.objects.count() == 0
+    assert ImportRun.objects.count() == 0
+
+
+def test_parsing_in_several_processes_gives_the_same_database(fixture_pages, tmp_path):
+    pages = tmp_path / "many"
+    pages.mkdir()
+    template = (fixture_pages / "P09022.md").read_text()
+    for number in range(40):
+        accession = f"Q9{number:03d}0"
+        (pages / f"{accession}.md").write_text(
+            template.replace("P09022", accession).replace("Epha2,Q03145", f"Epha2,P{number:04d}0")
+        )
+
+    report = import_pages([pages], jobs=2, batch_size=7)
+
+    assert (report.pages_created, report.pages_failed) == (40, 0)
+    assert Interaction.objects.count() == 40
+    assert Protein.objects.count() == 80
