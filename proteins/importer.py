@@ -150,7 +150,7 @@ class PageImporter:
         self.batch_size = batch_size
         self.report = ImportReport(dry_run=dry_run)
         self.batch = []
-        self.records = []
+        self.failed_records = []  # written with the next batch, not one query each
         self.run = None
         self.organisms = {}
         self.known_hashes = frozenset()
@@ -194,14 +194,12 @@ class PageImporter:
 
     def fail(self, error):
         self.report.failures.append(error)
-        self.records.append(ImportRecord(path=error.path, outcome=ImportRecord.Outcome.FAILED, message=str(error)))
+        self.failed_records.append(ImportRecord(run=self.run, path=error.path, outcome="failed", message=str(error)))
 
     def finish(self):
         self.flush()
+        self.save_records(self.failed_records)
         if not self.dry_run:
-            for record in self.records:
-                record.run = self.run
-            ImportRecord.objects.bulk_create(self.records)
             report = self.report
             self.run.finished_at = timezone.now()
             for name in ("pages_read", "pages_created", "pages_updated", "pages_unchanged", "pages_failed"):
@@ -231,6 +229,8 @@ class PageImporter:
         check_lengths(page.path, "orthologs", None, {"ortholog species": [o.species for o in page.orthologs]})
 
     def flush(self):
+        self.save_records(self.failed_records)
+        self.failed_records = []
         batch, self.batch = self.batch, []
         if not batch:
             return
@@ -246,24 +246,32 @@ class PageImporter:
                 self.flush()
 
     def apply(self, batch):
+        """Write one batch and its import records in one transaction."""
         with transaction.atomic():
             counts = BatchWriter(self, batch).write()
-        self.report.interactions_created += counts["interactions_created"]
-        self.report.interactions_updated += counts["interactions_updated"]
-        for loaded, outcome, protein_id in counts["pages"]:
-            if outcome == ImportRecord.Outcome.CREATED:
-                self.report.pages_created += 1
-            else:
-                self.report.pages_updated += 1
-            self.records.append(
+            records = [
                 ImportRecord(
+                    run=self.run,
                     path=loaded.path,
                     content_hash=loaded.content_hash,
                     accession=loaded.page.accession,
                     protein_id=None if self.dry_run else protein_id,
                     outcome=outcome,
                 )
-            )
+                for loaded, outcome, protein_id in counts["pages"]
+            ]
+            self.save_records(records)
+        self.report.interactions_created += counts["interactions_created"]
+        self.report.interactions_updated += counts["interactions_updated"]
+        for record in records:
+            if record.outcome == ImportRecord.Outcome.CREATED:
+                self.report.pages_created += 1
+            else:
+                self.report.pages_updated += 1
+
+    def save_records(self, records):
+        if records and not self.dry_run:
+            ImportRecord.objects.bulk_create(records)
 
 
 def evidence_values(row):
