@@ -24,10 +24,13 @@ except ImportError:  # pragma: no cover - PyYAML wheels ship libyaml
 
 # UniProt's documented accession pattern (https://www.uniprot.org/help/accession_numbers).
 ACCESSION_RE = re.compile(r"[OPQ][0-9][A-Z0-9]{3}[0-9]|[A-NR-Z][0-9](?:[A-Z][A-Z0-9]{2}[0-9]){1,2}")
+SAFE_NAME_RE = re.compile(r"[A-Za-z0-9_.-]+\.tsv")  # a table beside the page, never a path elsewhere
 JASPAR_RE = re.compile(r"MA\d{4}\.\d+")
 PUBMED_QUERY_RE = re.compile(r"(\d+)%5Buid%5D", re.IGNORECASE)
 TAG_RE = re.compile(r"<[^>]*>")
 MISSING = frozenset({"", "-", "NA"})
+DIGITS_RE = re.compile(r"[0-9]+")  # str.isdigit() also accepts '²', which int() refuses
+THOUSANDS_RE = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+")
 
 INTERACTION_FIELDS = ("tfs", "targets")
 REQUIRED_KEYS = (
@@ -222,15 +225,24 @@ def parse_page(text, path="<page>"):
         tfs=parse_interaction_rows(values["tfs"], path, "tfs"),
         targets=parse_interaction_rows(values["targets"], path, "targets"),
         binding_sites=parse_binding_site_rows(values.get("binding_sites_ls", ""), path, sequences),
-        downloads={
-            kind: values.get(f"{kind}_download", "").strip()
-            for kind in ("tfs", "targets", "bindingSites")
-            if values.get(f"{kind}_download", "").strip()
-        },
+        downloads=parse_download_names(values, path),
         body=body,
     )
     check_binding_site_tf(page)
     return page
+
+
+def parse_download_names(values, path):
+    """``{kind: file name}`` of the download tables a page names; plain names only."""
+    names = {}
+    for kind in ("tfs", "targets", "bindingSites"):
+        name = values.get(f"{kind}_download", "").strip()
+        if not name:
+            continue
+        if not SAFE_NAME_RE.fullmatch(name):
+            raise PageError(path, f"expected a file name like tfs_of_P04637.tsv, found {name!r}", f"{kind}_download")
+        names[kind] = name
+    return names
 
 
 def check_binding_site_tf(page):
@@ -247,8 +259,7 @@ def check_binding_site_tf(page):
 def split_front_matter(text, path):
     if not text.strip():
         raise PageError(path, "the file is empty")
-    if text.startswith("\ufeff"):
-        text = text[1:]
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n")
     if not text.startswith("---\n"):
         raise PageError(path, "line 1: expected '---' opening the YAML front matter")
     parts = text.split("---\n", 2)
@@ -313,17 +324,19 @@ def parse_gene_ids(value, separator, path, field_name, row=None):
     ids = []
     for part in value.split(separator):
         part = part.strip()
-        if not part.isdigit():
+        if not DIGITS_RE.fullmatch(part):
             raise PageError(path, f"NCBI Gene id {part!r} is not a number", field_name, row)
         ids.append(int(part))
     return tuple(ids)
 
 
 def parse_count(value, path):
-    text = value.strip().replace(",", "")
+    text = value.strip()
     if text in MISSING:
         return None
-    if not text.isdigit():
+    if THOUSANDS_RE.fullmatch(text):
+        text = text.replace(",", "")
+    if not DIGITS_RE.fullmatch(text):
         raise PageError(path, f"expected a whole number, found {value!r}", field="number_of_interactions")
     return int(text)
 
@@ -337,7 +350,7 @@ def parse_pmids(value, path, field_name, row):
     if value in MISSING:
         return ()
     parts = re.split(r"[\s,;]+", value)
-    if all(part.isdigit() for part in parts):
+    if all(DIGITS_RE.fullmatch(part) for part in parts):
         return tuple(dict.fromkeys(int(part) for part in parts))
     raise PageError(path, f"expected PubMed ids like 27924024%5Buid%5D, found {value!r}", field_name, row)
 
@@ -428,7 +441,7 @@ def required_cell(value, path, field_name, row, what):
 
 def parse_position(value, path, field_name, row, what):
     value = value.strip()
-    if not value.isdigit():
+    if not DIGITS_RE.fullmatch(value):
         raise PageError(path, f"{what} must be a whole number, found {value!r}", field_name, row)
     return int(value)
 
@@ -594,7 +607,7 @@ class LoadedPage:
         return self.page is None and self.error is None
 
 
-def fingerprint(path, data):
+def fingerprint(path, data, max_bytes=MAX_PAGE_BYTES):
     """SHA-256 of a page's bytes and of the download tables it names that exist beside it.
 
     The names are read with a cheap pattern, not the YAML parser, so an unchanged page is
@@ -605,10 +618,13 @@ def fingerprint(path, data):
     text = data.decode("utf-8", errors="replace")
     names = DOWNLOAD_KEY_RE.findall(text)
     names += [f"bindingSites_of_{accession}.tsv" for accession in ACCESSION_KEY_RE.findall(text)]
-    for name in sorted(set(filter(None, names))):
+    for name in sorted(set(filter(SAFE_NAME_RE.fullmatch, names))):
         table = folder / name
-        if "/" not in name and table.is_file():
-            digest.update(b"\0" + name.encode() + b"\0" + table.read_bytes())
+        if table.is_file():
+            size = table.stat().st_size
+            # An oversized table is refused when the page is parsed; its size stands in here.
+            content = table.read_bytes() if size <= max_bytes else str(size).encode()
+            digest.update(b"\0" + name.encode() + b"\0" + content)
     return digest.hexdigest()
 
 
@@ -617,7 +633,7 @@ def load_page(path, known_hashes=frozenset(), max_bytes=MAX_PAGE_BYTES):
     path = Path(path)
     try:
         data = read_bytes(path, max_bytes)
-        content_hash = fingerprint(path, data)
+        content_hash = fingerprint(path, data, max_bytes)
         if content_hash in known_hashes:
             return LoadedPage(str(path), content_hash)
         page = parse_page(decode_utf8(data, path), path)
