@@ -2,7 +2,8 @@
 
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Exists, OuterRef
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from .parser import ACCESSION_RE, JASPAR_RE
@@ -27,11 +28,39 @@ class Organism(models.Model):
 
 class ProteinQuerySet(models.QuerySet):
     def with_function(self):
-        """Annotate ``is_tf`` / ``is_target`` from the interactions held here."""
+        """Annotate ``is_tf`` / ``is_target`` from the public interactions held here."""
+        public = Interaction.objects.public()
         return self.annotate(
-            is_tf=Exists(Interaction.objects.filter(tf=OuterRef("pk"))),
-            is_target=Exists(Interaction.objects.filter(target=OuterRef("pk"))),
+            is_tf=Exists(public.filter(tf=OuterRef("pk"))),
+            is_target=Exists(public.filter(target=OuterRef("pk"))),
         )
+
+    def with_interaction_counts(self):
+        """Annotate ``tf_count`` (its TFs), ``target_count`` (its targets) and ``interaction_count``."""
+
+        def count(side):
+            rows = Interaction.objects.public().filter(**{side: OuterRef("pk")}).order_by()
+            return Coalesce(Subquery(rows.values(side).annotate(n=Count("pk")).values("n")), 0)
+
+        return self.annotate(tf_count=count("target"), target_count=count("tf")).annotate(
+            interaction_count=F("tf_count") + F("target_count")
+        )
+
+    def with_small_scale(self):
+        small = Interaction.objects.public().filter(small_scale=True)
+        return self.annotate(
+            has_small_scale=Exists(small.filter(tf=OuterRef("pk"))) | Exists(small.filter(target=OuterRef("pk")))
+        )
+
+    def search(self, text):
+        """Proteins whose gene name, UniProt accession or NCBI Gene id matches ``text``."""
+        text = text.strip()
+        if not text:
+            return self.none()
+        query = Q(accession__iexact=text) | Q(gene_name__icontains=text)
+        if text.isdecimal() and text.isascii():
+            query |= Q(gene_ids__gene_id=int(text))
+        return self.filter(pk__in=Protein.objects.filter(query).values("pk"))
 
 
 class Protein(models.Model):
@@ -79,7 +108,15 @@ class Protein(models.Model):
         return f"{self.gene_name or '-'} ({self.accession})"
 
     def get_absolute_url(self):
-        return reverse("admin:proteins_protein_change", args=[self.pk])
+        return reverse("proteins:protein", args=[self.accession])
+
+    @property
+    def display_name(self):
+        return self.gene_name or self.accession
+
+    @property
+    def uniprot_url(self):
+        return f"https://www.uniprot.org/uniprotkb/{self.accession}/entry"
 
     def clean(self):
         from django.core.exceptions import ValidationError
@@ -162,6 +199,25 @@ class Publication(models.Model):
         return f"https://pubmed.ncbi.nlm.nih.gov/{self.pmid}/"
 
 
+class InteractionQuerySet(models.QuerySet):
+    def public(self):
+        """What visitors and the public API see: everything but rejected interactions."""
+        return self.exclude(status=Interaction.Status.REJECTED)
+
+    def for_protein(self, protein, side):
+        """Interactions where ``protein`` is the ``side`` ("tf" or "target")."""
+        return self.filter(**{side: protein})
+
+    def with_evidence(self):
+        return self.select_related("tf", "target", "organism").prefetch_related(
+            "source_databases",
+            "detection_methods",
+            "publications",
+            "tf__gene_ids",
+            "target__gene_ids",
+        )
+
+
 class Interaction(models.Model):
     """One transcription factor regulating one target gene, with its evidence."""
 
@@ -189,6 +245,8 @@ class Interaction(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
+    objects = InteractionQuerySet.as_manager()
+
     class Meta:
         ordering = ["tf", "target"]
         constraints = [models.UniqueConstraint(fields=["tf", "target"], name="unique_tf_target")]
@@ -198,7 +256,14 @@ class Interaction(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.tf.gene_name or self.tf.accession} → {self.target.gene_name or self.target.accession}"
+        return f"{self.tf.display_name} → {self.target.display_name}"
+
+    def get_absolute_url(self):
+        return reverse("proteins:interaction", args=[self.tf.accession, self.target.accession])
+
+    @property
+    def under_review(self):
+        return self.status == self.Status.FLAGGED
 
 
 class BindingSite(models.Model):
@@ -233,6 +298,10 @@ class BindingSite(models.Model):
     @property
     def location(self):
         return f"{self.chromosome}:{self.start}-{self.end}"
+
+    @property
+    def genome_browser_url(self):
+        return f"https://genome.ucsc.edu/cgi-bin/hgTracks?db={self.assembly}&position={self.location}"
 
 
 class ImportRun(models.Model):
@@ -279,3 +348,25 @@ class ImportRecord(models.Model):
 
     def __str__(self):
         return f"{self.path}: {self.outcome}"
+
+
+class SitePage(models.Model):
+    """A content page of the public site (home text, about, FAQ, ...), written in markdown by staff."""
+
+    slug = models.SlugField(unique=True, help_text="Its address: /pages/<slug>/. The slug 'home' is the home text.")
+    title = models.CharField(max_length=200)
+    body = models.TextField(help_text="Markdown. Raw HTML is not rendered.")
+    in_menu = models.BooleanField("in the menu", default=True)
+    menu_order = models.PositiveSmallIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["menu_order", "title"]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        if self.slug == "home":
+            return reverse("proteins:home")
+        return reverse("proteins:site_page", args=[self.slug])

@@ -1,0 +1,176 @@
+"""Public, read-only pages: search, browse, entry pages, interactions, network data, downloads."""
+
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404, JsonResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_safe
+
+from . import selectors
+from .filters import ProteinFilter
+from .models import Interaction, Organism, Protein, SitePage
+
+NETWORK_DEFAULT = 100
+NETWORK_MAX = 2000
+
+
+@require_safe
+def home(request):
+    return render(
+        request,
+        "proteins/home.html",
+        {"page": SitePage.objects.filter(slug="home").first(), "organisms": selectors.organism_summaries()},
+    )
+
+
+@require_safe
+def search(request):
+    text = request.GET.get("q", "").strip()
+    results = Protein.objects.search(text).select_related("organism").with_function().order_by("gene_name", "accession")
+    if text:
+        exact = Protein.objects.filter(accession=text.upper()).first() or unique_match(text)
+        if exact:
+            return redirect(exact)
+    page = Paginator(results.prefetch_related("gene_ids"), 50).get_page(request.GET.get("page"))
+    return render(request, "proteins/search.html", {"q": text, "page": page})
+
+
+def unique_match(text):
+    """The one protein whose gene name or NCBI Gene id is exactly ``text``, if only one is."""
+    query = Q(gene_name__iexact=text)
+    if text.isdecimal() and text.isascii():
+        query |= Q(gene_ids__gene_id=int(text))
+    found = list(Protein.objects.filter(query).distinct()[:2])
+    return found[0] if len(found) == 1 else None
+
+
+@require_safe
+def browse(request, taxon_id):
+    organism = get_object_or_404(Organism, taxon_id=taxon_id)
+    proteins = (
+        Protein.objects.filter(organism=organism)
+        .with_function()
+        .with_small_scale()
+        .with_interaction_counts()
+        .order_by("gene_name", "accession")
+    )
+    filters = ProteinFilter(request.GET, queryset=proteins)
+    rows = filters.qs if filters.is_valid() else proteins.none()
+    page = Paginator(rows.prefetch_related("gene_ids"), 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "proteins/browse.html",
+        {"organism": organism, "filter": filters, "page": page, "query": query.urlencode()},
+    )
+
+
+@require_safe
+def protein(request, accession):
+    entry = selectors.find_protein(accession)
+    if entry is None:
+        raise Http404(f"No protein with the UniProt accession {accession}.")
+    if accession != entry.accession:
+        return redirect(entry, permanent=True)
+    tables = [selectors.partner_table(entry, side, request.GET) for side in ("tfs", "targets")]
+    return render(
+        request,
+        "proteins/protein.html",
+        {
+            "protein": entry,
+            "gene_ids": list(entry.gene_ids.all()),
+            "orthologs": list(entry.orthologs.select_related("ortholog")),
+            "tables": tables,
+            "held_count": sum(table.total for table in tables),
+            "choices": selectors.evidence_choices(entry),
+            "binding_sites": Paginator(
+                entry.binding_sites.prefetch_related("source_databases", "detection_methods", "publications"), 50
+            ).get_page(request.GET.get("sites-page")),
+            "network_default": NETWORK_DEFAULT,
+            "network_max": NETWORK_MAX,
+        },
+    )
+
+
+@require_safe
+def protein_network(request, accession):
+    entry = get_object_or_404(Protein, accession=accession.upper())
+    try:
+        limit = min(max(int(request.GET.get("limit", NETWORK_DEFAULT)), 1), NETWORK_MAX)
+    except ValueError:
+        return JsonResponse({"error": "limit must be a whole number"}, status=400)
+    return JsonResponse(selectors.network(entry, limit))
+
+
+@require_safe
+def interaction(request, tf, target):
+    found = get_object_or_404(
+        Interaction.objects.public().with_evidence(), tf__accession=tf.upper(), target__accession=target.upper()
+    )
+    if (tf, target) != (found.tf.accession, found.target.accession):
+        return redirect(found, permanent=True)
+    return render(request, "proteins/interaction.html", {"interaction": found})
+
+
+@require_safe
+def site_page(request, slug):
+    page = get_object_or_404(SitePage, slug=slug)
+    if slug == "home":
+        return redirect("proteins:home")
+    return render(request, "proteins/site_page.html", {"page": page})
+
+
+# Downloads: streamed, a chunk of rows at a time.
+
+
+@require_safe
+def downloads(request):
+    return render(
+        request,
+        "proteins/downloads.html",
+        {
+            "organisms": selectors.organism_summaries(),
+            "help": SitePage.objects.filter(slug="download-help").first(),
+            "gmt_keys": exports().GMT_KEYS,
+        },
+    )
+
+
+def exports():
+    from . import exports as writers  # until exports().py lands
+
+    return writers
+
+
+def stream(lines, filename, content_type):
+    response = StreamingHttpResponse(lines, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@require_safe
+def protein_download(request, accession, side):
+    entry = get_object_or_404(Protein, accession=accession.upper())
+    own = "target" if side == "tfs" else "tf"
+    rows = Interaction.objects.public().filter(**{own: entry})
+    records = selectors.interaction_records(rows)
+    return stream(exports().partner_tsv(records, side), f"{side}_of_{entry.accession}.tsv", exports().TSV_CONTENT_TYPE)
+
+
+@require_safe
+def organism_download(request, taxon_id, file_format):
+    organism = get_object_or_404(Organism, taxon_id=taxon_id)
+    rows = Interaction.objects.public().filter(organism=organism)
+    slug = organism.name.replace(" ", "_")
+    if file_format == "gmt":
+        key = request.GET.get("by", "uniprot")
+        if key not in exports().GMT_KEYS:
+            raise Http404(f"Unknown GMT key {key!r}; use one of {', '.join(exports().GMT_KEYS)}.")
+        records = selectors.interaction_records(rows, by_tf=True, evidence=False)
+        return stream(exports().gmt(records, key), f"{slug}_targets_by_{key}.gmt", exports().GMT_CONTENT_TYPE)
+    records = selectors.interaction_records(rows)
+    if file_format == "mitab":
+        return stream(exports().mitab28(records), f"{slug}_interactions.mitab28.txt", exports().MITAB_CONTENT_TYPE)
+    return stream(exports().tflink_tsv(records), f"{slug}_interactions.tsv", exports().TSV_CONTENT_TYPE)
+
