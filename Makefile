@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export DEBUG ?= 1
 
-.PHONY: run test setup lint bench clean
+.PHONY: run test setup browser lint bench clean
 
 run: setup
 	$(BIN)/python manage.py migrate --no-input
@@ -12,7 +12,7 @@ run: setup
 	$(BIN)/python manage.py demo_accounts
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
-test: setup lint
+test: setup browser lint
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest
 
@@ -31,6 +31,9 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
+
+browser:
+	scripts/install-browser.sh
 
 bench: setup
 	$(BIN)/python bench/bench_import.py

@@ -6,7 +6,7 @@ from django.http import Http404, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_safe
 
-from . import selectors
+from . import exports, selectors
 from .filters import ProteinFilter
 from .models import Interaction, Organism, Protein, SitePage
 
@@ -124,6 +124,9 @@ def site_page(request, slug):
 # Downloads: streamed, a chunk of rows at a time.
 
 
+GMT_LABELS = {"uniprot": "by UniProt", "gene_id": "by NCBI Gene id", "name": "by gene name"}
+
+
 @require_safe
 def downloads(request):
     return render(
@@ -132,15 +135,9 @@ def downloads(request):
         {
             "organisms": selectors.organism_summaries(),
             "help": SitePage.objects.filter(slug="download-help").first(),
-            "gmt_keys": exports().GMT_KEYS,
+            "gmt_keys": GMT_LABELS,
         },
     )
-
-
-def exports():
-    from . import exports as writers  # until exports().py lands
-
-    return writers
 
 
 def stream(lines, filename, content_type):
@@ -153,24 +150,22 @@ def stream(lines, filename, content_type):
 def protein_download(request, accession, side):
     entry = get_object_or_404(Protein, accession=accession.upper())
     own = "target" if side == "tfs" else "tf"
-    rows = Interaction.objects.public().filter(**{own: entry})
-    records = selectors.interaction_records(rows)
-    return stream(exports().partner_tsv(records, side), f"{side}_of_{entry.accession}.tsv", exports().TSV_CONTENT_TYPE)
+    records = selectors.interaction_records(Interaction.objects.public().filter(**{own: entry}))
+    filename = exports.partner_file_name(side, entry.accession)
+    return stream(exports.partner_tsv(records, side), filename, exports.FORMATS["tsv"].content_type)
 
 
 @require_safe
 def organism_download(request, taxon_id, file_format):
     organism = get_object_or_404(Organism, taxon_id=taxon_id)
     rows = Interaction.objects.public().filter(organism=organism)
-    slug = organism.name.replace(" ", "_")
+    export = exports.FORMATS[file_format]
+    name = organism.name.replace(" ", "_")
     if file_format == "gmt":
         key = request.GET.get("by", "uniprot")
-        if key not in exports().GMT_KEYS:
-            raise Http404(f"Unknown GMT key {key!r}; use one of {', '.join(exports().GMT_KEYS)}.")
+        if key not in exports.GMT_KEYS:
+            raise Http404(f"Unknown GMT key {key!r}; use one of {', '.join(exports.GMT_KEYS)}.")
         records = selectors.interaction_records(rows, by_tf=True, evidence=False)
-        return stream(exports().gmt(records, key), f"{slug}_targets_by_{key}.gmt", exports().GMT_CONTENT_TYPE)
+        return stream(export.writer(records, key), f"{name}_targets_by_{key}.{export.extension}", export.content_type)
     records = selectors.interaction_records(rows)
-    if file_format == "mitab":
-        return stream(exports().mitab28(records), f"{slug}_interactions.mitab28.txt", exports().MITAB_CONTENT_TYPE)
-    return stream(exports().tflink_tsv(records), f"{slug}_interactions.tsv", exports().TSV_CONTENT_TYPE)
-
+    return stream(export.writer(records), f"{name}_interactions.{export.extension}", export.content_type)
