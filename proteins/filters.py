@@ -16,7 +16,9 @@ class ProteinFilter(django_filters.FilterSet):
     name = django_filters.CharFilter(field_name="gene_name", lookup_expr="icontains", label="Gene name")
     accession = django_filters.CharFilter(field_name="accession", lookup_expr="istartswith", label="UniProt accession")
     gene_id = django_filters.NumberFilter(field_name="gene_ids__gene_id", label="NCBI Gene id", min_value=0)
-    function = django_filters.ChoiceFilter(choices=FUNCTIONS, method="filter_function", empty_label="any")
+    function = django_filters.ChoiceFilter(
+        choices=FUNCTIONS, method="filter_function", empty_label="any", label="Function"
+    )
     small_scale = django_filters.BooleanFilter(
         field_name="has_small_scale",
         label="Small-scale evidence",

@@ -57,7 +57,7 @@ class ProteinQuerySet(models.QuerySet):
         text = text.strip()
         if not text:
             return self.none()
-        query = Q(accession__iexact=text) | Q(gene_name__icontains=text)
+        query = Q(accession=text.upper()) | Q(gene_name__icontains=text)
         if text.isdecimal() and text.isascii():
             query |= Q(gene_ids__gene_id=int(text))
         return self.filter(pk__in=Protein.objects.filter(query).values("pk"))
@@ -248,7 +248,7 @@ class Interaction(models.Model):
     objects = InteractionQuerySet.as_manager()
 
     class Meta:
-        ordering = ["tf", "target"]
+        ordering = ["tf_id", "target_id"]  # the unique index's order: no join, no sort
         constraints = [models.UniqueConstraint(fields=["tf", "target"], name="unique_tf_target")]
         indexes = [
             models.Index(fields=["target", "tf"]),

@@ -31,6 +31,11 @@ SORT_LABELS = [
 PER_PAGE = 50
 
 
+def text_param(params, key):
+    """A query-string value as search text: trimmed, without NUL characters (databases refuse them)."""
+    return params.get(key, "").replace("\x00", "").strip()
+
+
 def find_protein(accession):
     """The protein with this accession, whatever its case, or None."""
     return Protein.objects.select_related("organism").filter(accession=accession.upper()).first()
@@ -56,8 +61,8 @@ class PartnerTable:
 def partner_table(protein, side, params):
     """A filtered, sorted page of the protein's TFs or targets (``params``: the request's GET)."""
     own, partner = PARTNER_SIDES[side]
-    source = params.get(f"{side}-source", "")
-    method = params.get(f"{side}-method", "")
+    source = text_param(params, f"{side}-source")
+    method = text_param(params, f"{side}-method")
     small_scale = params.get(f"{side}-small_scale") == "1"
     sort = params.get(f"{side}-sort", "name")
     if sort not in PARTNER_SORTS:

@@ -2,7 +2,7 @@
 
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404, JsonResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_safe
 
@@ -25,7 +25,7 @@ def home(request):
 
 @require_safe
 def search(request):
-    text = request.GET.get("q", "").strip()
+    text = selectors.text_param(request.GET, "q")
     results = Protein.objects.search(text).select_related("organism").with_function().order_by("gene_name", "accession")
     if text:
         exact = Protein.objects.filter(accession=text.upper()).first() or unique_match(text)
@@ -33,6 +33,12 @@ def search(request):
             return redirect(exact)
     page = Paginator(results.prefetch_related("gene_ids"), 50).get_page(request.GET.get("page"))
     return render(request, "proteins/search.html", {"q": text, "page": page})
+
+
+def same_query_redirect(request, target):
+    """A permanent redirect to the canonical URL of ``target``, keeping the query string."""
+    query = request.META.get("QUERY_STRING", "")
+    return HttpResponsePermanentRedirect(target.get_absolute_url() + (f"?{query}" if query else ""))
 
 
 def unique_match(text):
@@ -56,6 +62,7 @@ def browse(request, taxon_id):
     )
     filters = ProteinFilter(request.GET, queryset=proteins)
     rows = filters.qs if filters.is_valid() else proteins.none()
+    rows = rows.order_by(*rows.query.order_by, "pk")  # ties (equal counts) in a stable order across pages
     page = Paginator(rows.prefetch_related("gene_ids"), 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -72,7 +79,7 @@ def protein(request, accession):
     if entry is None:
         raise Http404(f"No protein with the UniProt accession {accession}.")
     if accession != entry.accession:
-        return redirect(entry, permanent=True)
+        return same_query_redirect(request, entry)
     tables = [selectors.partner_table(entry, side, request.GET) for side in ("tfs", "targets")]
     return render(
         request,
@@ -109,7 +116,7 @@ def interaction(request, tf, target):
         Interaction.objects.public().with_evidence(), tf__accession=tf.upper(), target__accession=target.upper()
     )
     if (tf, target) != (found.tf.accession, found.target.accession):
-        return redirect(found, permanent=True)
+        return same_query_redirect(request, found)
     return render(request, "proteins/interaction.html", {"interaction": found})
 
 
