@@ -1,9 +1,8 @@
 """End to end in headless Chromium: what a visiting biologist does, click by click."""
 
 import os
-from pathlib import Path
-
 from importlib import import_module
+from pathlib import Path
 
 import pytest
 from django.apps import apps as django_apps
