@@ -4,14 +4,13 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('proteins', '0004_default_site_pages'),
+        ("proteins", "0004_default_site_pages"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='interaction',
-            options={'ordering': ['tf_id', 'target_id']},
+            name="interaction",
+            options={"ordering": ["tf_id", "target_id"]},
         ),
     ]
