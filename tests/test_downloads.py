@@ -1,0 +1,165 @@
+"""Downloads as a bioinformatician receives them: streamed files whose rows equal the database."""
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from proteins.importer import import_pages
+from proteins.models import Interaction, Protein
+from proteins.parser import parse_interaction_table
+
+pytestmark = pytest.mark.django_db
+
+TSV_HEADER = [
+    "UniprotID.TF",
+    "UniprotID.Target",
+    "NCBI.GeneID.TF",
+    "NCBI.GeneID.Target",
+    "Name.TF",
+    "Name.Target",
+    "Detection.method",
+    "PubmedID",
+    "Organism",
+    "Source.database",
+    "Small-scale.evidence",
+]
+
+
+@pytest.fixture
+def sample(fixture_pages):
+    cache.clear()
+    import_pages([fixture_pages])
+
+
+def download(client, url):
+    response = client.get(url)
+    assert response.status_code == 200, url
+    assert response.streaming
+    return response, b"".join(response.streaming_content).decode()
+
+
+def expected_rows(organism):
+    """The organism's public interactions, read from the database independently of the exporter."""
+    rows = set()
+    for interaction in Interaction.objects.public().filter(organism__name=organism).with_evidence():
+        rows.add(
+            (
+                interaction.tf.accession,
+                interaction.target.accession,
+                ";".join(str(g.gene_id) for g in interaction.tf.gene_ids.all()) or "-",
+                ";".join(str(g.gene_id) for g in interaction.target.gene_ids.all()) or "-",
+                interaction.tf.gene_name or "-",
+                interaction.target.gene_name or "-",
+                ";".join(sorted(m.name for m in interaction.detection_methods.all())),
+                ";".join(sorted(str(p.pmid) for p in interaction.publications.all())),
+                organism,
+                ";".join(sorted(s.name for s in interaction.source_databases.all())),
+                "Yes" if interaction.small_scale else "No",
+            )
+        )
+    return rows
+
+
+def normalised(line):
+    """A TSV row with its multi-valued cells sorted, so the comparison ignores their order."""
+    cells = line.split("\t")
+    for position in (6, 7, 9):
+        cells[position] = ";".join(sorted(cells[position].split(";")))
+    return tuple(cells)
+
+
+def test_organism_tsv_has_tflink_columns_and_one_row_per_public_interaction(client, sample):
+    Interaction.objects.filter(tf__accession="P09022").update(status="rejected")
+
+    response, text = download(client, "/downloads/10090/interactions.tsv")
+
+    assert response["Content-Type"].startswith("text/tab-separated-values")
+    assert response["Content-Disposition"] == 'attachment; filename="Mus_musculus_interactions.tsv"'
+    header, *lines = text.splitlines()
+    assert header.split("\t") == TSV_HEADER
+    assert {normalised(line) for line in lines} == expected_rows("Mus musculus")
+    assert len(lines) == 99  # Q03145's 100 TFs, less the rejected Hoxa1 -> Epha2
+    assert not any(line.startswith("P09022\t") for line in lines)
+
+
+def test_protein_downloads_round_trip_through_the_importers_table_reader(client, sample, tmp_path):
+    for side, count in (("tfs", 571), ("targets", 0)):
+        response, text = download(client, f"/protein/q07812/{side}.tsv")
+        assert response["Content-Disposition"] == f'attachment; filename="{side}_of_Q07812.tsv"'
+        table = tmp_path / f"{side}_of_Q07812.tsv"
+        table.write_text(text)
+        rows = parse_interaction_table(table, side)
+        assert len(rows) == count
+    wwtr1 = next(
+        row for row in parse_interaction_table(tmp_path / "tfs_of_Q07812.tsv", "tfs") if row.partner_name == "WWTR1"
+    )
+    assert wwtr1.partner_accession == "Q9GZV5"
+    assert sorted(wwtr1.evidence.pmids) == [22470139, 29087512]
+    assert wwtr1.evidence.source_databases == ("TRRUST",)
+
+
+def test_mitab_lines_have_46_columns_with_psi_mi_tokens(client, sample):
+    _response, text = download(client, "/downloads/6239/interactions.mitab")
+
+    lines = [line for line in text.splitlines() if not line.startswith("#")]
+    assert len(lines) == Interaction.objects.filter(organism__name="Caenorhabditis elegans").count() == 115
+    for line in lines:
+        cells = line.split("\t")
+        assert len(cells) == 46
+        assert cells[0].startswith("uniprotkb:") and cells[1].startswith("uniprotkb:")
+        assert cells[9].startswith("taxid:6239(")
+        assert all(token.startswith("pubmed:") for token in cells[8].split("|"))
+        assert cells[6].startswith('psi-mi:"MI:')
+
+
+def test_gmt_lists_each_tfs_targets_by_the_chosen_key(client, sample):
+    _response, by_uniprot = download(client, "/downloads/6239/interactions.gmt?by=uniprot")
+    _response, by_name = download(client, "/downloads/6239/interactions.gmt?by=name")
+
+    sets = {line.split("\t")[0]: line.split("\t")[2:] for line in by_uniprot.splitlines()}
+    him1_targets = Interaction.objects.filter(tf__accession="O01789").values_list("target__accession", flat=True)
+    assert sorted(sets["O01789"]) == sorted(him1_targets)
+    assert len(sets) == Interaction.objects.filter(organism__taxon_id=6239).values("tf").distinct().count()
+    named = {line.split("\t")[0]: line.split("\t")[2:] for line in by_name.splitlines()}
+    assert "rps-1" in named["him-1"]
+
+
+def test_unknown_gmt_key_and_unknown_organism_are_404(client, sample):
+    assert client.get("/downloads/6239/interactions.gmt?by=colour").status_code == 404
+    assert client.get("/downloads/1/interactions.tsv").status_code == 404
+    assert client.get("/protein/P99999/tfs.tsv").status_code == 404
+
+
+def test_markup_in_names_is_plain_text_in_a_file_never_served_as_html(client, sample):
+    Protein.objects.filter(accession="Q9GZV5").update(gene_name="<script>alert(1)</script>")
+
+    response, text = download(client, "/protein/Q07812/tfs.tsv")
+
+    assert "<script>alert(1)</script>" in text
+    assert not response["Content-Type"].startswith("text/html")
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Content-Disposition"].startswith("attachment;")
+
+
+def test_download_queries_are_per_chunk_not_per_row(client, sample):
+    with CaptureQueriesContext(connection) as queries:
+        download(client, "/downloads/9606/interactions.tsv")
+
+    rows = Interaction.objects.filter(organism__taxon_id=9606).count()
+    assert rows > 600
+    # One chunk: the rows, their gene ids, three kinds of evidence; then the empty next chunk.
+    assert len(queries) <= 8
+
+
+def test_downloads_page_lists_every_file_with_row_counts(client, sample):
+    response = client.get("/downloads/")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    for taxon in (9606, 10090, 10116, 7955, 7227, 6239, 559292):
+        assert f"/downloads/{taxon}/interactions.tsv" in html
+        assert f"/downloads/{taxon}/interactions.mitab" in html
+        assert f"/downloads/{taxon}/interactions.gmt?by=gene_id" in html
+    human = Interaction.objects.filter(organism__taxon_id=9606).count()
+    assert f'<td class="num">{human}</td>' in html
