@@ -18,10 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
+from .bulk import insert_rows, update_rows
 from .models import (
     BindingSite,
     DetectionMethod,
@@ -38,6 +39,7 @@ from .models import (
 from .parser import PageError, load_page, load_pages
 
 PAGE_SUFFIX = ".md"
+UNREVIEWED = Interaction.Status.UNREVIEWED.value
 # Longest values the database columns hold; longer ones are reported, not truncated.
 MAX_LENGTHS = {
     "source database": SourceDatabase._meta.get_field("name").max_length,
@@ -341,9 +343,7 @@ class BatchWriter:
         pages = [
             (
                 loaded,
-                ImportRecord.Outcome.UPDATED
-                if loaded.page.accession in existing and existing[loaded.page.accession].page_hash
-                else ImportRecord.Outcome.CREATED,
+                ImportRecord.Outcome.UPDATED if existing.get(loaded.page.accession) else ImportRecord.Outcome.CREATED,
                 self.ids[loaded.page.accession],
             )
             for loaded in self.batch
@@ -353,34 +353,48 @@ class BatchWriter:
     # Proteins: the pages' own, and every partner named in a row.
 
     def write_proteins(self):
+        """Create missing proteins, update the pages' own; return ``{accession: had a page}`` of known ones."""
         wanted = self.wanted_proteins()
-        existing = Protein.objects.in_bulk(list(wanted), field_name="accession")
+        existing = {}
+        for chunk in chunked(wanted):
+            for accession, pk, organism, page_hash in Protein.objects.filter(accession__in=chunk).values_list(
+                "accession", "pk", "organism_id", "page_hash"
+            ):
+                existing[accession] = bool(page_hash)
+                self.ids[accession] = pk
+                self.organism_of[pk] = organism
         hashes = {loaded.page.accession: loaded.content_hash for loaded in self.batch}
-        now = timezone.now()
         to_create, to_update = [], []
         for accession, (protein, page) in wanted.items():
-            current = existing.get(accession)
-            if current is None:
-                if page:
-                    protein.page_hash = hashes[accession]
+            if page:
+                protein.page_hash = hashes[accession]
+            if accession not in existing:
                 to_create.append(protein)
             elif page:
-                for name in PAGE_FIELDS:
-                    setattr(current, name, getattr(protein, name))
-                current.page_hash = hashes[accession]
-                current.updated_at = now
-                to_update.append(current)
+                protein.pk = self.ids[accession]
+                to_update.append(protein)
         if self.dry_run:
             for protein in to_create:
                 protein.pk = next(self.new_ids)
         else:
             Protein.objects.bulk_create(to_create)
-            Protein.objects.bulk_update(to_update, [*PAGE_FIELDS, "page_hash", "updated_at"])
-        for protein in itertools.chain(existing.values(), to_create):
+            self.update_proteins(to_update)
+        for protein in to_create:
             self.ids[protein.accession] = protein.pk
             self.organism_of[protein.pk] = protein.organism_id
         self.created_proteins = to_create
         return existing
+
+    @staticmethod
+    def update_proteins(proteins):
+        columns = [*PAGE_FIELDS, "page_hash", "updated_at"]
+        fields = [Protein._meta.get_field(name) for name in columns]
+        now = timezone.now()
+        rows = []
+        for protein in proteins:
+            protein.updated_at = now
+            rows.append((protein.pk, *(f.get_db_prep_save(getattr(protein, f.attname), connection) for f in fields)))
+        update_rows(Protein, columns, rows)
 
     def wanted_proteins(self):
         """``{accession: (Protein, page or None)}``: a page's data wins over a row's."""
@@ -420,12 +434,10 @@ class BatchWriter:
         existing_pages = self.page_accessions & set(existing)
         owners = [p.accession for p in self.created_proteins] + list(existing_pages)
         rows = [
-            GeneId(protein_id=self.ids[accession], gene_id=value)
-            for accession in owners
-            for value in dict.fromkeys(self.gene_ids[accession])
+            (self.ids[accession], value) for accession in owners for value in dict.fromkeys(self.gene_ids[accession])
         ]
         GeneId.objects.filter(protein_id__in=[self.ids[a] for a in existing_pages]).delete()
-        GeneId.objects.bulk_create(rows)
+        insert_rows(GeneId, ["protein", "gene_id"], rows)
 
     def write_orthologs(self, existing):
         """Replace the pages' orthologs; link them, and older ones, to proteins held here."""
@@ -438,17 +450,12 @@ class BatchWriter:
             for accession, pk in Protein.objects.filter(accession__in=chunk).values_list("accession", "pk")
         }
         rows = [
-            Ortholog(
-                protein_id=self.ids[page.accession],
-                accession=o.accession,
-                species=o.species,
-                ortholog_id=local.get(o.accession),
-            )
+            (self.ids[page.accession], o.accession, o.species, local.get(o.accession))
             for page in self.pages
             for o in page.orthologs
         ]
         Ortholog.objects.filter(protein_id__in=[self.ids[a] for a in self.page_accessions & set(existing)]).delete()
-        Ortholog.objects.bulk_create(rows)
+        insert_rows(Ortholog, ["protein", "accession", "species", "ortholog"], rows)
         for new_accessions in chunked(p.accession for p in self.created_proteins):
             Ortholog.objects.filter(ortholog__isnull=True, accession__in=new_accessions).update(
                 ortholog=Subquery(Protein.objects.filter(accession=OuterRef("accession")).values("pk")[:1])
@@ -470,30 +477,17 @@ class BatchWriter:
         return pairs
 
     def write_interactions(self, page_ids):
+        """Create new pairs, add new evidence to known ones; return (created, updated) counts."""
         pairs = self.merged_pairs()
-        existing = {
-            (tf_id, target_id): (pk, small_scale, version)
-            for pk, tf_id, target_id, small_scale, version in Interaction.objects.filter(
-                Q(tf_id__in=page_ids) | Q(target_id__in=page_ids)
-            ).values_list("pk", "tf_id", "target_id", "small_scale", "version")
-        }
-        held = self.held_evidence(page_ids)
+        existing = self.interactions_of(page_ids, "small_scale", "version")
+        held = self.held_evidence(page_ids) if existing else {attribute: set() for attribute, *_ in EVIDENCE_KINDS}
         lookup_ids = self.lookup_ids(pairs.values())
         now = timezone.now()
-        to_create, create_evidence, new_pairs, to_update, links = [], [], [], [], defaultdict(list)
+        new_pairs, to_update, links = [], [], defaultdict(list)
         for (tf, target), evidence in pairs.items():
             key = (self.ids[tf], self.ids[target])
             if key not in existing:
-                to_create.append(
-                    Interaction(
-                        tf_id=key[0],
-                        target_id=key[1],
-                        organism_id=self.organism_of[key[0]],
-                        small_scale=evidence.small_scale,
-                    )
-                )
-                create_evidence.append(evidence)
-                new_pairs.append((tf, target))
+                new_pairs.append((tf, target, key, evidence))
                 continue
             pk, small_scale, version = existing[key]
             changed = evidence.small_scale and not small_scale
@@ -503,23 +497,41 @@ class BatchWriter:
                         links[attribute].append((pk, value_id))
                         changed = True
             if changed:
-                to_update.append(
-                    Interaction(
-                        pk=pk, small_scale=small_scale or evidence.small_scale, version=version + 1, updated_at=now
-                    )
-                )
-        created = self.count_new_pairs(new_pairs)
+                to_update.append((pk, small_scale or evidence.small_scale, version + 1, now))
+        created = self.count_new_pairs([(tf, target) for tf, target, _key, _evidence in new_pairs])
         if self.dry_run:
             return created, len(to_update)
-        Interaction.objects.bulk_create(to_create)
-        for interaction, evidence in zip(to_create, create_evidence, strict=True):
-            for attribute, _field, _column in EVIDENCE_KINDS:
-                links[attribute].extend(
-                    (interaction.pk, value_id) for value_id in lookup_ids[attribute](getattr(evidence, attribute))
-                )
-        Interaction.objects.bulk_update(to_update, ["small_scale", "version", "updated_at"])
-        self.write_links(Interaction, links, "interaction_id")
+        timestamp = Interaction._meta.get_field("created_at").get_db_prep_save(now, connection)
+        insert_rows(
+            Interaction,
+            ["tf", "target", "organism", "small_scale", "status", "version", "created_at", "updated_at"],
+            [
+                (key[0], key[1], self.organism_of[key[0]], evidence.small_scale, UNREVIEWED, 1, timestamp, timestamp)
+                for _tf, _target, key, evidence in new_pairs
+            ],
+        )
+        if new_pairs:
+            ids = self.interactions_of(page_ids)
+            for _tf, _target, key, evidence in new_pairs:
+                pk = ids[key][0]
+                for attribute, _field, _column in EVIDENCE_KINDS:
+                    links[attribute].extend(
+                        (pk, value_id) for value_id in lookup_ids[attribute](getattr(evidence, attribute))
+                    )
+        update_rows(
+            Interaction, ["small_scale", "version", "updated_at"], [(pk, s, v, timestamp) for pk, s, v, _ in to_update]
+        )
+        self.write_links(Interaction, links, "interaction")
         return created, len(to_update)
+
+    @staticmethod
+    def interactions_of(page_ids, *columns):
+        """``{(tf id, target id): (pk, *columns)}`` for every interaction of the pages' proteins."""
+        rows = Interaction.objects.filter(Q(tf_id__in=page_ids) | Q(target_id__in=page_ids)).order_by()
+        return {
+            (tf, target): (pk, *rest)
+            for pk, tf, target, *rest in rows.values_list("pk", "tf_id", "target_id", *columns)
+        }
 
     def count_new_pairs(self, pairs):
         if not self.dry_run:
@@ -543,7 +555,7 @@ class BatchWriter:
         """Functions mapping evidence values to ids, creating missing lookup rows first."""
         pmids = set().union(*(e.pmids for e in evidences)) - self.importer.known_pmids
         if pmids and not self.dry_run:
-            Publication.objects.bulk_create([Publication(pmid=pmid) for pmid in pmids], ignore_conflicts=True)
+            insert_rows(Publication, ["pmid"], [(pmid,) for pmid in pmids], ignore_conflicts=True)
             self.importer.known_pmids.update(pmids)
         names = {
             SourceDatabase: set().union(*(e.source_databases for e in evidences)),
@@ -569,13 +581,10 @@ class BatchWriter:
         model.objects.bulk_create([model(name=name) for name in missing], ignore_conflicts=True)
         cache.update((name, pk) for pk, name in model.objects.filter(name__in=missing).values_list("pk", "name"))
 
-    def write_links(self, model, links, owner_column):
+    def write_links(self, model, links, owner):
         for attribute, field_name, column in EVIDENCE_KINDS:
             through = getattr(model, field_name).through
-            through.objects.bulk_create(
-                [through(**{owner_column: owner, column: value}) for owner, value in links[attribute]],
-                ignore_conflicts=True,
-            )
+            insert_rows(through, [owner, column.removesuffix("_id")], links[attribute], ignore_conflicts=True)
 
     # Binding sites: owned by their TF's page, replaced with it.
 
@@ -613,8 +622,8 @@ class BatchWriter:
             through = getattr(BindingSite, field_name).through
             for chunk in chunked(site_ids):
                 through.objects.filter(bindingsite_id__in=chunk).delete()
-        self.write_links(BindingSite, links, "bindingsite_id")
+        self.write_links(BindingSite, links, "bindingsite")
 
 
-PAGE_FIELDS = ["gene_name", "organism_id", "jaspar_matrices", "reported_interaction_count", "description", "provenance"]
+PAGE_FIELDS = ["gene_name", "organism", "jaspar_matrices", "reported_interaction_count", "description", "provenance"]
 BINDING_SITE_FIELDS = ["tf", "assembly", "chromosome", "start", "end", "strand", "sequence", "score", "small_scale"]
