@@ -36,7 +36,7 @@ from .models import (
     Publication,
     SourceDatabase,
 )
-from .parser import PageError, load_page, load_pages
+from .parser import Evidence, PageError, load_page, load_pages
 
 PAGE_SUFFIX = ".md"
 UNREVIEWED = Interaction.Status.UNREVIEWED.value
@@ -100,7 +100,7 @@ def find_pages(paths):
     return files, errors
 
 
-def import_pages(paths, *, dry_run=False, batch_size=50, jobs=1, on_page=None):
+def import_pages(paths, *, dry_run=False, batch_size=200, jobs=1, on_page=None):
     """Import the pages named by ``paths`` and return an ``ImportReport``.
 
     ``on_page(path)`` is called after each page is done (for progress bars); ``jobs`` > 1
@@ -147,7 +147,7 @@ def default_jobs():
 class PageImporter:
     """Collects loaded pages into batches and applies them (see the module docstring)."""
 
-    def __init__(self, dry_run=False, batch_size=50):
+    def __init__(self, dry_run=False, batch_size=200):
         self.dry_run = dry_run
         self.batch_size = batch_size
         self.report = ImportReport(dry_run=dry_run)
@@ -157,6 +157,7 @@ class PageImporter:
         self.organisms = {}
         self.known_hashes = frozenset()
         self.lookups = {SourceDatabase: {}, DetectionMethod: {}}
+        self.proteins = None  # accession -> (pk, organism id, has a page), loaded with the first batch
         self.known_pmids = set()
         # In a dry run nothing is written, so later batches must remember what earlier
         # ones would have created to count it once.
@@ -164,13 +165,14 @@ class PageImporter:
 
     def start(self, paths):
         self.organisms = dict(Organism.objects.values_list("name", "id"))
-        self.known_hashes = frozenset(Protein.objects.exclude(page_hash="").values_list("page_hash", flat=True))
         self.load_lookups()
+        self.known_hashes = frozenset(Protein.objects.exclude(page_hash="").values_list("page_hash", flat=True))
         if not self.dry_run:
             self.run = ImportRun.objects.create(paths="\n".join(map(str, paths)))
 
     def load_lookups(self):
         """Cache lookup ids; called again after a rollback, which may undo cached rows."""
+        self.proteins = None
         for model, cache in self.lookups.items():
             cache.clear()
             cache.update((name, pk) for pk, name in model.objects.values_list("pk", "name"))
@@ -247,6 +249,17 @@ class PageImporter:
                 self.batch = [loaded]
                 self.flush()
 
+    def known_proteins(self):
+        """Every protein's id, organism and whether it has a page: one query a run, not one a batch."""
+        if self.proteins is None:
+            tune_connection()
+            rows = Protein.objects.values_list("accession", "pk", "organism_id", "page_hash")
+            self.proteins = {
+                accession: (pk, organism, bool(page_hash))
+                for accession, pk, organism, page_hash in rows.iterator(chunk_size=10000)
+            }
+        return self.proteins
+
     def apply(self, batch):
         """Write one batch and its import records in one transaction."""
         with transaction.atomic():
@@ -276,6 +289,20 @@ class PageImporter:
             ImportRecord.objects.bulk_create(records)
 
 
+def tune_connection():
+    """Give SQLite room for an import: its B-tree pages stay in memory between batches.
+
+    With the default 2 MB cache, every batch re-reads and re-writes the index pages it
+    touches, and an import spends most of its time waiting for the disk.
+    """
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = -{settings.IMPORT_SQLITE_CACHE_MB * 1024}")
+            # Checkpoint the write-ahead log every ~80 MB rather than 4 MB: index pages written
+            # by many batches are copied back to the database once, not once per batch.
+            cursor.execute("PRAGMA wal_autocheckpoint = 20000")
+
+
 def evidence_values(row):
     return {"source database": row.evidence.source_databases, "detection method": row.evidence.detection_methods}
 
@@ -289,20 +316,14 @@ def check_lengths(path, field_name, row, values):
                 )
 
 
-@dataclass
-class MergedEvidence:
-    """The union of what every row of a batch says about one TF -> target pair."""
-
-    source_databases: set = field(default_factory=set)
-    detection_methods: set = field(default_factory=set)
-    pmids: set = field(default_factory=set)
-    small_scale: bool = False
-
-    def add(self, evidence):
-        self.source_databases.update(evidence.source_databases)
-        self.detection_methods.update(evidence.detection_methods)
-        self.pmids.update(evidence.pmids)
-        self.small_scale = self.small_scale or evidence.small_scale
+def union(first, second):
+    """One pair's evidence from two rows (its TF's page and its target's page)."""
+    return Evidence(
+        source_databases=tuple(dict.fromkeys(first.source_databases + second.source_databases)),
+        detection_methods=tuple(dict.fromkeys(first.detection_methods + second.detection_methods)),
+        pmids=tuple(dict.fromkeys(first.pmids + second.pmids)),
+        small_scale=first.small_scale or second.small_scale,
+    )
 
 
 # Each kind of evidence: its attribute on Evidence, its many-to-many field, the through column.
@@ -311,7 +332,7 @@ EVIDENCE_KINDS = (
     ("detection_methods", "detection_methods", "detectionmethod_id"),
     ("pmids", "publications", "publication_id"),
 )
-CHUNK = 500
+CHUNK = 5000  # values in one IN (...): far below SQLite's 32,766 and PostgreSQL's 65,535
 
 
 def chunked(values, size=CHUNK):
@@ -355,22 +376,25 @@ class BatchWriter:
     def write_proteins(self):
         """Create missing proteins, update the pages' own; return ``{accession: had a page}`` of known ones."""
         wanted = self.wanted_proteins()
+        known = self.importer.known_proteins()
         existing = {}
-        for chunk in chunked(wanted):
-            for accession, pk, organism, page_hash in Protein.objects.filter(accession__in=chunk).values_list(
-                "accession", "pk", "organism_id", "page_hash"
-            ):
-                existing[accession] = bool(page_hash)
+        for accession in wanted:
+            if accession in known:
+                pk, organism, has_page = known[accession]
+                existing[accession] = has_page
                 self.ids[accession] = pk
                 self.organism_of[pk] = organism
         hashes = {loaded.page.accession: loaded.content_hash for loaded in self.batch}
         to_create, to_update = [], []
-        for accession, (protein, page) in wanted.items():
+        for accession, (page, row, organism_id) in wanted.items():
+            if accession in existing and page is None:
+                continue
+            protein = self.new_protein(accession, page, row, organism_id)
             if page:
                 protein.page_hash = hashes[accession]
             if accession not in existing:
                 to_create.append(protein)
-            elif page:
+            else:
                 protein.pk = self.ids[accession]
                 to_update.append(protein)
         if self.dry_run:
@@ -382,6 +406,9 @@ class BatchWriter:
         for protein in to_create:
             self.ids[protein.accession] = protein.pk
             self.organism_of[protein.pk] = protein.organism_id
+        if not self.dry_run:
+            for protein in itertools.chain(to_create, to_update):
+                known[protein.accession] = (protein.pk, protein.organism_id, bool(protein.page_hash))
         self.created_proteins = to_create
         return existing
 
@@ -397,35 +424,36 @@ class BatchWriter:
         update_rows(Protein, columns, rows)
 
     def wanted_proteins(self):
-        """``{accession: (Protein, page or None)}``: a page's data wins over a row's."""
+        """``{accession: (page, row, organism id)}`` of every protein named: a page wins over a row."""
         organisms = self.importer.organisms
         wanted = {}
         for page in self.pages:
             for row in itertools.chain(page.tfs, page.targets):
                 if row.partner_accession not in wanted:
-                    wanted[row.partner_accession] = (
-                        Protein(
-                            accession=row.partner_accession,
-                            gene_name=row.partner_name,
-                            organism_id=organisms[row.partner_organism or page.organism],
-                            provenance=Protein.Provenance.ROW,
-                        ),
-                        None,
-                    )
-                    self.gene_ids[row.partner_accession] = row.partner_gene_ids
+                    wanted[row.partner_accession] = (None, row, organisms[row.partner_organism or page.organism])
         for page in self.pages:
-            protein = Protein(
-                accession=page.accession,
-                gene_name=page.name,
-                organism_id=organisms[page.organism],
-                jaspar_matrices=page.jaspar_matrices,
-                reported_interaction_count=page.reported_interaction_count,
-                description=page.body,
-                provenance=Protein.Provenance.PAGE,
-            )
-            self.gene_ids[page.accession] = page.gene_ids
-            wanted[page.accession] = (protein, page)
+            wanted[page.accession] = (page, None, organisms[page.organism])
         return wanted
+
+    def new_protein(self, accession, page, row, organism_id):
+        if page is None:
+            self.gene_ids[accession] = row.partner_gene_ids
+            return Protein(
+                accession=accession,
+                gene_name=row.partner_name,
+                organism_id=organism_id,
+                provenance=Protein.Provenance.ROW,
+            )
+        self.gene_ids[accession] = page.gene_ids
+        return Protein(
+            accession=accession,
+            gene_name=page.name,
+            organism_id=organism_id,
+            jaspar_matrices=page.jaspar_matrices,
+            reported_interaction_count=page.reported_interaction_count,
+            description=page.body,
+            provenance=Protein.Provenance.PAGE,
+        )
 
     def write_gene_ids(self, existing):
         """Gene ids of new proteins, and of every page protein (the page is authoritative)."""
@@ -468,12 +496,16 @@ class BatchWriter:
     # Interactions and their evidence.
 
     def merged_pairs(self):
-        pairs = defaultdict(MergedEvidence)
+        """``{(TF accession, target accession): Evidence}``, the union when several rows name a pair."""
+        pairs = {}
         for page in self.pages:
-            for row in page.tfs:
-                pairs[row.partner_accession, page.accession].add(row.evidence)
-            for row in page.targets:
-                pairs[page.accession, row.partner_accession].add(row.evidence)
+            rows = itertools.chain(
+                (((row.partner_accession, page.accession), row.evidence) for row in page.tfs),
+                (((page.accession, row.partner_accession), row.evidence) for row in page.targets),
+            )
+            for pair, evidence in rows:
+                known = pairs.get(pair)
+                pairs[pair] = evidence if known is None else union(known, evidence)
         return pairs
 
     def write_interactions(self, page_ids):

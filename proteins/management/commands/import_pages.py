@@ -18,7 +18,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--jobs", type=int, default=default_jobs(), help="Processes that parse pages (default: %(default)s)."
         )
-        parser.add_argument("--batch-size", type=int, default=50, help="Pages written per transaction.")
+        parser.add_argument("--batch-size", type=int, default=200, help="Pages written per transaction.")
         parser.add_argument(
             "--progress",
             choices=["auto", "always", "never"],
