@@ -19,6 +19,7 @@ from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.text import smart_split, unescape_string_literal
+from simple_history.admin import SimpleHistoryAdmin
 
 from .models import (
     BindingSite,
@@ -333,7 +334,7 @@ class OrthologAdmin(TermSearchMixin, admin.ModelAdmin):
 
 
 @admin.register(Interaction)
-class InteractionAdmin(TermSearchMixin, admin.ModelAdmin):
+class InteractionAdmin(TermSearchMixin, SimpleHistoryAdmin):
     list_display = [
         "tf",
         "target",

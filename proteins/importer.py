@@ -15,6 +15,7 @@ import os
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from django.conf import settings
@@ -62,6 +63,7 @@ class ImportReport:
     pages_unchanged: int = 0
     interactions_created: int = 0
     interactions_updated: int = 0
+    source_changes_held: int = 0
     failures: list[PageError] = field(default_factory=list)
 
     @property
@@ -73,8 +75,14 @@ class ImportReport:
         return (
             f"Pages read: {self.pages_read}, {verb}created: {self.pages_created}, {verb}updated: "
             f"{self.pages_updated}, unchanged: {self.pages_unchanged}, failed: {self.pages_failed}. "
-            f"Interactions {verb}created: {self.interactions_created}, {verb}updated: {self.interactions_updated}."
+            f"Interactions {verb}created: {self.interactions_created}, {verb}updated: {self.interactions_updated}"
+            f"{self.held_summary()}."
         )
+
+    def held_summary(self):
+        if not self.source_changes_held:
+            return ""
+        return f", curated and left as curated: {self.source_changes_held} (source changes held for curators)"
 
 
 def find_pages(paths):
@@ -276,7 +284,9 @@ class PageImporter:
                 for loaded, outcome, protein_id in counts["pages"]
             ]
             self.save_records(records)
+            self.hold_for_curators(counts["held_changes"], records)
         self.report.interactions_created += counts["interactions_created"]
+        self.report.source_changes_held += len(counts["held_changes"])
         self.report.interactions_updated += counts["interactions_updated"]
         for record in records:
             if record.outcome == ImportRecord.Outcome.CREATED:
@@ -287,6 +297,27 @@ class PageImporter:
     def save_records(self, records):
         if records and not self.dry_run:
             ImportRecord.objects.bulk_create(records)
+
+    def hold_for_curators(self, changes, records):
+        """Store what the pages say differently about curated interactions, linked to the page's record."""
+        if self.dry_run or not changes:
+            return
+        from curation.models import PendingSourceChange  # the workflow app owns the decisions on them
+
+        record_of = {record.accession: record for record in records}
+        sources = {pk: name for name, pk in self.lookups[SourceDatabase].items()}
+        methods = {pk: name for name, pk in self.lookups[DetectionMethod].items()}
+        PendingSourceChange.objects.bulk_create(
+            PendingSourceChange(
+                interaction_id=pk,
+                import_record=record_of.get(accession),
+                source_databases=sorted(sources[i] for i in added["source_databases"]),
+                detection_methods=sorted(methods[i] for i in added["detection_methods"]),
+                pmids=sorted(added["pmids"]),
+                small_scale=gains_small_scale,
+            )
+            for pk, accession, added, gains_small_scale in changes
+        )
 
 
 def tune_connection():
@@ -352,6 +383,7 @@ class BatchWriter:
         self.organism_of = {}
         self.gene_ids = {}
         self.created_proteins = []
+        self.held_changes = []  # (interaction id, page accession, added evidence ids, gains small-scale)
         self.new_ids = itertools.count(-1, -1)
 
     def write(self):
@@ -369,7 +401,12 @@ class BatchWriter:
             )
             for loaded in self.batch
         ]
-        return {"interactions_created": created, "interactions_updated": updated, "pages": pages}
+        return {
+            "interactions_created": created,
+            "interactions_updated": updated,
+            "pages": pages,
+            "held_changes": self.held_changes,
+        }
 
     # Proteins: the pages' own, and every partner named in a row.
 
@@ -489,7 +526,7 @@ class BatchWriter:
                 ortholog=Subquery(Protein.objects.filter(accession=OuterRef("accession")).values("pk")[:1])
             )
 
-    @property
+    @cached_property
     def page_accessions(self):
         return {page.accession for page in self.pages}
 
@@ -511,7 +548,7 @@ class BatchWriter:
     def write_interactions(self, page_ids):
         """Create new pairs, add new evidence to known ones; return (created, updated) counts."""
         pairs = self.merged_pairs()
-        existing = self.interactions_of(page_ids, "small_scale", "version")
+        existing = self.interactions_of(page_ids, "small_scale", "version", "status", "last_edited_by_id")
         held = self.held_evidence(page_ids) if existing else {attribute: set() for attribute, *_ in EVIDENCE_KINDS}
         lookup_ids = self.lookup_ids(pairs.values())
         now = timezone.now()
@@ -521,15 +558,23 @@ class BatchWriter:
             if key not in existing:
                 new_pairs.append((tf, target, key, evidence))
                 continue
-            pk, small_scale, version = existing[key]
-            changed = evidence.small_scale and not small_scale
-            for attribute, _field, _column in EVIDENCE_KINDS:
-                for value_id in lookup_ids[attribute](getattr(evidence, attribute)):
-                    if (pk, value_id) not in held[attribute]:
-                        links[attribute].append((pk, value_id))
-                        changed = True
-            if changed:
-                to_update.append((pk, small_scale or evidence.small_scale, version + 1, now))
+            pk, small_scale, version, status, editor = existing[key]
+            added = {
+                attribute: [
+                    v for v in lookup_ids[attribute](getattr(evidence, attribute)) if (pk, v) not in held[attribute]
+                ]
+                for attribute, _field, _column in EVIDENCE_KINDS
+            }
+            gains_small_scale = evidence.small_scale and not small_scale
+            if not gains_small_scale and not any(added.values()):
+                continue
+            if status != UNREVIEWED or editor is not None:
+                # Curators win: what the source now says is held for them to accept or dismiss.
+                self.held_changes.append((pk, tf if tf in self.page_accessions else target, added, gains_small_scale))
+                continue
+            for attribute, values in added.items():
+                links[attribute].extend((pk, value) for value in values)
+            to_update.append((pk, small_scale or evidence.small_scale, version + 1, now))
         created = self.count_new_pairs([(tf, target) for tf, target, _key, _evidence in new_pairs])
         if self.dry_run:
             return created, len(to_update)

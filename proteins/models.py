@@ -1,10 +1,12 @@
 """The portal's data: organisms, proteins, TF -> target interactions and their evidence."""
 
+from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
+from simple_history.models import HistoricalRecords
 
 from .parser import ACCESSION_RE, JASPAR_RE
 
@@ -242,10 +244,22 @@ class Interaction(models.Model):
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.UNREVIEWED, db_index=True)
     version = models.PositiveIntegerField(default=1, help_text="Raised on every change; guards concurrent edits.")
+    last_edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The curator who last edited the evidence; the import never overwrites curated evidence.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     objects = InteractionQuerySet.as_manager()
+    history = HistoricalRecords(
+        m2m_fields=[source_databases, detection_methods, publications],
+        excluded_fields=["created_at"],
+    )
 
     class Meta:
         ordering = ["tf_id", "target_id"]  # the unique index's order: no join, no sort
@@ -264,6 +278,11 @@ class Interaction(models.Model):
     @property
     def under_review(self):
         return self.status == self.Status.FLAGGED
+
+    @property
+    def curated(self):
+        """Reviewed or edited by a curator: imports no longer change it (they record what differs)."""
+        return self.status != self.Status.UNREVIEWED or self.last_edited_by_id is not None
 
 
 class BindingSite(models.Model):

@@ -1,0 +1,263 @@
+"""The curation rules, in one place: who may move an interaction to which state, and how.
+
+unreviewed --flag(reason)--> flagged --approve--> approved
+     |                          |--reject(reason)--> rejected
+     +--approve / reject------------------------^
+approved / rejected --reopen(reason, reviewer)--> flagged
+
+Views, admin actions and API endpoints call these functions and nothing else changes a
+status.  Every act is saved with a ``CurationEvent`` (actor, time, from, to, reason) and a
+field-level history record (django-simple-history).  Each act names the version of the
+interaction it was based on; an act on an older version is refused (``ConcurrentEdit``),
+never applied over someone else's change.
+"""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from proteins.models import DetectionMethod, Interaction, Publication, SourceDatabase
+from proteins.selectors import forget_summaries
+
+from .models import Comment, CurationEvent, PendingSourceChange
+
+Status = Interaction.Status
+Action = CurationEvent.Action
+FLAG_PERMISSION = "curation.flag_interaction"
+REVIEW_PERMISSION = "curation.review_interaction"
+
+
+class CurationError(Exception):
+    """An act the rules do not allow; ``str()`` says why, for the person who tried it."""
+
+
+class NotAllowed(CurationError):
+    """The user's role does not allow the act (HTTP 403)."""
+
+
+class ConcurrentEdit(CurationError):
+    """The interaction changed since the user loaded it; ``current`` is what it is now."""
+
+    def __init__(self, message, current):
+        super().__init__(message)
+        self.current = current
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    sources: frozenset
+    target: str
+    permission: str
+    needs_reason: bool
+
+
+TRANSITIONS = {
+    Action.FLAG: Transition(Action.FLAG, frozenset({Status.UNREVIEWED}), Status.FLAGGED, FLAG_PERMISSION, True),
+    Action.APPROVE: Transition(
+        Action.APPROVE, frozenset({Status.UNREVIEWED, Status.FLAGGED}), Status.APPROVED, REVIEW_PERMISSION, False
+    ),
+    Action.REJECT: Transition(
+        Action.REJECT, frozenset({Status.UNREVIEWED, Status.FLAGGED}), Status.REJECTED, REVIEW_PERMISSION, True
+    ),
+    Action.REOPEN: Transition(
+        Action.REOPEN, frozenset({Status.APPROVED, Status.REJECTED}), Status.FLAGGED, REVIEW_PERMISSION, True
+    ),
+}
+
+
+def check(user, action, interaction):
+    """Raise ``NotAllowed`` or ``CurationError`` unless ``user`` may do ``action`` now."""
+    transition = TRANSITIONS.get(action)
+    if transition is None:
+        raise CurationError(f"Unknown action {action!r}.")
+    if not user.is_authenticated or not user.has_perm(transition.permission):
+        role = "reviewer" if transition.permission == REVIEW_PERMISSION else "curator"
+        raise NotAllowed(f"Only a {role} may {action} interactions.")
+    if action == Action.APPROVE and interaction.last_edited_by_id == user.pk:
+        raise NotAllowed("You edited this interaction last: another reviewer must approve it.")
+    if interaction.status not in transition.sources:
+        raise CurationError(f"A {interaction.status} interaction cannot be {past(action)}.")
+
+
+def refusal(user, action, interaction):
+    """Why ``user`` may not do ``action`` on ``interaction`` now, or None when they may."""
+    try:
+        check(user, action, interaction)
+    except CurationError as error:
+        return str(error)
+    return None
+
+
+def allowed_actions(user, interaction):
+    """The transitions ``user`` may make on ``interaction`` now (for buttons and API hints)."""
+    return [action for action in TRANSITIONS if refusal(user, action, interaction) is None]
+
+
+def past(action):
+    return {"flag": "flagged", "approve": "approved", "reject": "rejected", "reopen": "reopened"}.get(action, action)
+
+
+def flag(interaction, by, reason, version=None):
+    return transition(interaction, Action.FLAG, by, reason, version)
+
+
+def approve(interaction, by, reason="", version=None):
+    return transition(interaction, Action.APPROVE, by, reason, version)
+
+
+def reject(interaction, by, reason, version=None):
+    return transition(interaction, Action.REJECT, by, reason, version)
+
+
+def reopen(interaction, by, reason, version=None):
+    return transition(interaction, Action.REOPEN, by, reason, version)
+
+
+def transition(interaction, action, by, reason="", version=None):
+    """Apply one transition; return the ``CurationEvent``.
+
+    ``version``: the version the user saw; None means "whatever it is now" (bulk acts, where
+    the rules are checked again on the current state of each interaction).
+    """
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        current = lock(interaction.pk, version)
+        check(by, action, current)
+        rule = TRANSITIONS[action]
+        if rule.needs_reason and not reason:
+            raise CurationError(f"A reason is required to {action} an interaction.")
+        event = save_status(current, rule.target, action, by, reason)
+    copy_state(current, interaction)
+    forget_summaries()
+    return event
+
+
+def bulk_transition(interactions, action, by, reason=""):
+    """Apply ``action`` to each interaction the rules allow; return ``(done, refused)``.
+
+    ``refused`` pairs each interaction left alone with the reason; the others are changed in
+    one transaction.
+    """
+    done, refused = [], []
+    with transaction.atomic():
+        for interaction in interactions:
+            try:
+                done.append(transition(interaction, action, by, reason))
+            except CurationError as error:
+                refused.append((interaction, str(error)))
+    return done, refused
+
+
+def edit_evidence(interaction, by, version, *, source_databases, detection_methods, pmids, small_scale, reason=""):
+    """A curator's edit of the evidence; the import will not overwrite it afterwards."""
+    if not by.has_perm(FLAG_PERMISSION):
+        raise NotAllowed("Only a curator may edit interactions.")
+    with transaction.atomic():
+        current = lock(interaction.pk, version)
+        sources = [SourceDatabase.objects.get_or_create(name=name)[0] for name in clean_names(source_databases)]
+        methods = [DetectionMethod.objects.get_or_create(name=name)[0] for name in clean_names(detection_methods)]
+        Publication.objects.bulk_create([Publication(pmid=pmid) for pmid in set(pmids)], ignore_conflicts=True)
+        current.small_scale = small_scale
+        current.last_edited_by = by
+        current.version += 1
+        current._history_user = by
+        current._change_reason = reason or "evidence edited"
+        current.save()
+        current.source_databases.set(sources)
+        current.detection_methods.set(methods)
+        current.publications.set(sorted(set(pmids)))
+        event = CurationEvent.objects.create(
+            interaction=current,
+            actor=by,
+            action=Action.EDIT,
+            from_status=current.status,
+            to_status=current.status,
+            reason=reason,
+        )
+    copy_state(current, interaction)
+    return event
+
+
+def add_comment(interaction, by, text):
+    if not by.has_perm("curation.add_comment"):
+        raise NotAllowed("Only curators and reviewers may comment.")
+    text = (text or "").strip()
+    if not text:
+        raise CurationError("A comment cannot be empty.")
+    return Comment.objects.create(interaction=interaction, author=by, text=text)
+
+
+def decide_source_change(change, by, accept):
+    """Accept (apply the evidence the pages add) or dismiss a pending source change."""
+    if not by.has_perm(FLAG_PERMISSION):
+        raise NotAllowed("Only a curator may decide on source changes.")
+    with transaction.atomic():
+        change = PendingSourceChange.objects.select_for_update().get(pk=change.pk)
+        if change.decision != PendingSourceChange.Decision.PENDING:
+            raise CurationError(f"This source change was already {change.decision}.")
+        current = lock(change.interaction_id, None)
+        if accept:
+            current.source_databases.add(
+                *[SourceDatabase.objects.get_or_create(name=name)[0] for name in change.source_databases]
+            )
+            current.detection_methods.add(
+                *[DetectionMethod.objects.get_or_create(name=name)[0] for name in change.detection_methods]
+            )
+            Publication.objects.bulk_create([Publication(pmid=p) for p in change.pmids], ignore_conflicts=True)
+            current.publications.add(*change.pmids)
+            current.small_scale = current.small_scale or change.small_scale
+            current.version += 1
+            current._history_user = by
+            current._change_reason = "source change accepted"
+            current.save()
+        change.decision = PendingSourceChange.Decision.ACCEPTED if accept else PendingSourceChange.Decision.DISMISSED
+        change.decided_by = by
+        change.decided_at = timezone.now()
+        change.save()
+        CurationEvent.objects.create(
+            interaction=current,
+            actor=by,
+            action=Action.ACCEPT_SOURCE if accept else Action.DISMISS_SOURCE,
+            from_status=current.status,
+            to_status=current.status,
+            reason=change.describe(),
+        )
+    return change
+
+
+def lock(pk, version):
+    """The interaction, locked for this transaction; refuse if it moved past ``version``."""
+    current = Interaction.objects.select_for_update().select_related("tf", "target").get(pk=pk)
+    if version is not None and int(version) != current.version:
+        raise ConcurrentEdit(
+            f"Someone else changed this interaction (now version {current.version}, status {current.status}) "
+            f"since you opened version {version}. Nothing was saved: review the current values and try again.",
+            current,
+        )
+    return current
+
+
+def save_status(current, status, action, by, reason):
+    event = CurationEvent(
+        interaction=current, actor=by, action=action, from_status=current.status, to_status=status, reason=reason
+    )
+    current.status = status
+    current.version += 1
+    current._history_user = by
+    current._change_reason = f"{action}: {reason}" if reason else action
+    current.save(update_fields=["status", "version", "updated_at"])
+    event.save()
+    return event
+
+
+def copy_state(source, target):
+    """Let the caller's object reflect what was saved."""
+    if source is not target:
+        for name in ("status", "version", "small_scale", "last_edited_by_id", "updated_at"):
+            setattr(target, name, getattr(source, name))
+
+
+def clean_names(names):
+    return list(dict.fromkeys(name.strip() for name in names if name and name.strip()))
