@@ -15,6 +15,7 @@ never applied over someone else's change.
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from proteins.models import DetectionMethod, Interaction, Publication, SourceDatabase
@@ -137,16 +138,31 @@ def transition(interaction, action, by, reason="", version=None):
 def bulk_transition(interactions, action, by, reason=""):
     """Apply ``action`` to each interaction the rules allow; return ``(done, refused)``.
 
-    ``refused`` pairs each interaction left alone with the reason; the others are changed in
-    one transaction.
+    ``done`` holds the ``CurationEvent`` of each change; ``refused`` pairs each interaction
+    left alone with the reason. The rules are those of ``transition``, checked on the current
+    state of each interaction; the changes are written in one transaction with a fixed number
+    of queries (a thousand interactions one by one took about ten seconds).
     """
-    done, refused = [], []
+    reason = (reason or "").strip()
+    given = list(interactions)
+    refused, moving = [], []
     with transaction.atomic():
-        for interaction in interactions:
-            try:
-                done.append(transition(interaction, action, by, reason))
-            except CurationError as error:
-                refused.append((interaction, str(error)))
+        current = Interaction.objects.select_for_update().select_related("tf", "target").order_by("pk")
+        current = current.in_bulk([interaction.pk for interaction in given])
+        for interaction in given:
+            row = current.get(interaction.pk)
+            why = "This interaction no longer exists." if row is None else refusal(by, action, row)
+            if why is None and TRANSITIONS[action].needs_reason and not reason:
+                why = f"A reason is required to {action} an interaction."
+            if why is None:
+                moving.append((interaction, row, row.status))
+                row.status = TRANSITIONS[action].target  # a repeated interaction is refused as already moved
+            else:
+                refused.append((interaction, why))
+        done = save_statuses([(row, status) for _interaction, row, status in moving], action, by, reason)
+    for interaction, row, _status in moving:
+        copy_state(row, interaction)
+    forget_summaries()
     return done, refused
 
 
@@ -250,6 +266,52 @@ def save_status(current, status, action, by, reason):
     current.save(update_fields=["status", "version", "updated_at"])
     event.save()
     return event
+
+
+def save_statuses(rows, action, by, reason):
+    """Write a bulk act: ``rows`` pairs each locked interaction, its status already set, with its
+    previous status. One update, the history records with their evidence, the events."""
+    if not rows:
+        return []
+    now = timezone.now()
+    status = TRANSITIONS[action].target
+    interactions = [row for row, _previous in rows]
+    Interaction.objects.filter(pk__in=[row.pk for row in interactions]).update(
+        status=status, version=F("version") + 1, updated_at=now
+    )
+    for row in interactions:
+        row.version += 1
+        row.updated_at = now
+    records = Interaction.history.bulk_history_create(
+        interactions,
+        update=True,
+        default_user=by,
+        default_change_reason=f"{action}: {reason}" if reason else action,
+        default_date=now,
+    )
+    record_evidence_history(records)
+    return CurationEvent.objects.bulk_create(
+        CurationEvent(interaction=row, actor=by, action=action, from_status=previous, to_status=status, reason=reason)
+        for row, previous in rows
+    )
+
+
+def record_evidence_history(records):
+    """Copy each interaction's evidence links onto its new history record, as a ``save()`` does.
+
+    ``bulk_history_create`` writes the records of the fields only; without their evidence,
+    the next change would look as if it had added all of it back.
+    """
+    by_interaction = {record.id: record for record in records}
+    history_model = Interaction.history.model
+    for field in history_model._history_m2m_fields:
+        own, other = field.m2m_field_name(), field.m2m_reverse_field_name()
+        links = field.remote_field.through.objects.filter(**{f"{own}_id__in": list(by_interaction)})
+        link_history = getattr(history_model, field.name).model
+        link_history.objects.bulk_create(
+            link_history(history=by_interaction[interaction], id=pk, **{f"{own}_id": interaction, f"{other}_id": value})
+            for pk, interaction, value in links.values_list("pk", f"{own}_id", f"{other}_id").iterator()
+        )
 
 
 def copy_state(source, target):

@@ -6,6 +6,7 @@ and leaves ``DEBUG`` unset; ``manage.py check --deploy`` is then clean.
 """
 
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -44,7 +45,12 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_filters",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "simple_history",
+    "import_export",
     "proteins",
     "curation",
 ]
@@ -99,6 +105,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The curator area's sign-in (django.contrib.auth views under /curation/).
+LOGIN_URL = "curation:login"
+LOGIN_REDIRECT_URL = "curation:dashboard"
+LOGOUT_REDIRECT_URL = "proteins:home"
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -136,8 +147,62 @@ LOGGING = {
 
 # Largest protein page (or download table) the importer reads, in bytes.
 IMPORT_MAX_PAGE_BYTES = int(os.environ.get("IMPORT_MAX_PAGE_BYTES", 10 * 1024 * 1024))
+# Largest upload of pages (all files, or a zip's unpacked members) in the admin, in bytes.
+IMPORT_MAX_UPLOAD_BYTES = int(os.environ.get("IMPORT_MAX_UPLOAD_BYTES", 200 * 1024 * 1024))
+# Where uploaded pages wait between their preview and their import (default: the system's temp folder).
+IMPORT_UPLOAD_DIR = os.environ.get("IMPORT_UPLOAD_DIR", "")
 # SQLite page cache of an import's connection, in MB (the default 2 MB makes imports disk-bound).
 IMPORT_SQLITE_CACHE_MB = int(os.environ.get("IMPORT_SQLITE_CACHE_MB", 256))
+
+
+def env_rate(name, default):
+    """A throttle rate ("3600/hour": requests per second, minute, hour or day) from the environment, or None."""
+    rate = os.environ.get(name, "").strip() or default
+    if rate.lower() == "off":
+        return None
+    if not re.fullmatch(r"[0-9]+/(s|sec|second|m|min|minute|h|hour|d|day)", rate):
+        raise ImproperlyConfigured(f'{name}: give a rate such as "3600/hour", or "off", not {rate!r}.')
+    return rate
+
+
+# REST API (proteins/api/): reading is open, writing needs a session or a token.
+# Anonymous clients are throttled per IP address (API_ANON_RATE, e.g. "3600/hour"; "off"
+# disables it): a bulk pull is one streamed request, so the limit only bites scrapers that
+# page through JSON one request after another. The counters live in the default cache, so
+# with several server processes each counts on its own unless a shared cache is configured.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
+    "DEFAULT_THROTTLE_CLASSES": ["proteins.api.throttling.AnonymousRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env_rate("API_ANON_RATE", "3600/hour"),
+        "token": env_rate("API_TOKEN_RATE", "10/minute"),  # POST /api/auth/token/: password guessing
+    },
+    # Keyset pagination: no COUNT(*) over millions of rows, no OFFSET.
+    "DEFAULT_PAGINATION_CLASS": "proteins.api.pagination.KeysetPagination",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Every error is JSON: {"error": "<one line>", "detail": <message, or messages per parameter>}.
+    "EXCEPTION_HANDLER": "proteins.api.errors.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "TF-target curation portal API",
+    "DESCRIPTION": (
+        "Transcription factor -> target gene interactions with their evidence, built from TFLink. "
+        "Lists are JSON pages (cursor pagination); interactions also stream whole filtered sets as "
+        "TSV (TFLink columns), PSI-MITAB 2.8, GMT or NDJSON with `?format=` or the Accept header."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI and Redoc from the drf-spectacular-sidecar package: served locally, no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # One name for the curation states, whichever field holds them (status, from_status, to_status).
+    "ENUM_NAME_OVERRIDES": {"InteractionStatusEnum": "proteins.models.Interaction.Status"},
+}
 
 # Security: strict whenever DEBUG is off.
 SESSION_COOKIE_HTTPONLY = True

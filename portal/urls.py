@@ -6,5 +6,9 @@ admin.site.site_title = "TF-target portal admin"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("curation/", include("curation.urls")),
+    # Curation acts on interactions, before the public read API so that they resolve here.
+    path("api/", include("curation.api_urls")),
+    path("api/", include("proteins.api.urls")),
     path("", include("proteins.urls")),
 ]

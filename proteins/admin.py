@@ -9,18 +9,40 @@ looked for in gene names.
 
 Imported strings are data: they are rendered by Django's escaping templates, and links
 are built with ``format_html`` so that each value is escaped.
+
+Curation goes through ``curation.workflow`` only: an interaction's status is read-only
+here and changes by the admin actions (flag, approve, reject, reopen), which call the
+workflow; a change form saves evidence through it too, refused when the interaction
+changed since the form was shown.  Spreadsheet import and export (CSV, TSV, XLSX) follow
+``proteins.resources``; staff upload pages on the import runs' page, through the importer.
 """
 
-from django.contrib import admin
+import tempfile
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
+from django.core.exceptions import PermissionDenied
 from django.db.models import Case, Count, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.forms.models import BaseInlineFormSet
-from django.urls import reverse
-from django.utils.html import format_html
-from django.utils.text import smart_split, unescape_string_literal
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.text import capfirst, smart_split, unescape_string_literal
+from import_export.admin import ImportExportMixin
+from import_export.formats.base_formats import CSV, TSV, XLSX
 from simple_history.admin import SimpleHistoryAdmin
 
+from curation import workflow
+from curation.models import CurationEvent, PendingSourceChange
+
+from . import uploads
+from .forms import InteractionAdminForm, ReasonForm, UploadPagesForm
+from .importer import import_pages
 from .models import (
     BindingSite,
     DetectionMethod,
@@ -36,11 +58,21 @@ from .models import (
     SourceDatabase,
 )
 from .parser import ACCESSION_RE
+from .resources import InteractionResource, ProteinResource
+from .selectors import forget_summaries
 
 # Past this many proteins matching one search term, interactions are searched through a
 # subquery rather than a list of ids: a list lets the database use the TF and target
 # indexes, but a very long one is slower to send than the scan it avoids.
 MAX_LISTED_PROTEINS = 1000
+
+# At most this many interactions in one curation act: each is checked and recorded on its own.
+MAX_CURATION_SELECTION = 1000
+# Refused items listed in a message; the rest are counted.
+MAX_LISTED_REFUSALS = 20
+# Who may upload pages; the previews of a session waiting for confirmation.
+UPLOAD_PERMISSION = "proteins.add_importrun"
+UPLOADS_SESSION_KEY = "page_uploads"
 
 PROTEIN_SEARCH_HELP = (
     "A UniProt accession (P04637) or an NCBI Gene id (7157) finds that protein exactly; "
@@ -163,6 +195,62 @@ class DetectionMethodFilter(EvidenceFilter):
     field_name = "detection_methods"
 
 
+def report_outcome(modeladmin, request, done_text, refused):
+    """Tell the user what an act on a selection did: ``done_text``, then each item left alone and why."""
+    if done_text:
+        modeladmin.message_user(request, done_text, messages.SUCCESS)
+    if not refused:
+        return
+    shown = format_html_join(
+        "", "<li>{}: {}</li>", ((str(item), reason) for item, reason in refused[:MAX_LISTED_REFUSALS])
+    )
+    more = len(refused) - MAX_LISTED_REFUSALS
+    modeladmin.message_user(
+        request,
+        format_html(
+            "Left {} unchanged:<ul>{}</ul>{}",
+            plural(len(refused), modeladmin.opts),
+            shown,
+            f"and {more} more." if more > 0 else "",
+        ),
+        messages.WARNING,
+    )
+
+
+def plural(count, opts):
+    return f"{count} {opts.verbose_name if count == 1 else opts.verbose_name_plural}"
+
+
+class SpreadsheetMixin(ImportExportMixin):
+    """Import and export as CSV, TSV or XLSX, each with a preview before anything is written.
+
+    Export: whoever may view the list (what the list's filters and search select).  Import:
+    whoever may add and change the model.  A spreadsheet is built in memory, so exports
+    stop at ``max_export_rows``: whole organisms are downloaded from the public site.
+    """
+
+    formats = [CSV, TSV, XLSX]
+    max_export_rows = 200_000
+
+    def has_import_permission(self, request):
+        return self.has_add_permission(request) and self.has_change_permission(request)
+
+    def has_export_permission(self, request):
+        return self.has_view_permission(request)
+
+    def process_result(self, result, request):
+        forget_summaries()  # the home page's counts
+        return super().process_result(result, request)
+
+    def get_export_data(self, file_format, request, queryset, **kwargs):
+        if queryset.order_by()[: self.max_export_rows + 1].count() > self.max_export_rows:
+            raise ValueError(
+                f"More than {self.max_export_rows} rows selected: filter the list first, "
+                "or use the downloads of the public site for whole organisms."
+            )
+        return super().get_export_data(file_format, request, queryset, **kwargs)
+
+
 # Small lookup tables.
 
 
@@ -244,7 +332,7 @@ class OrthologInline(admin.TabularInline):
 
 
 @admin.register(Protein)
-class ProteinAdmin(TermSearchMixin, admin.ModelAdmin):
+class ProteinAdmin(TermSearchMixin, SpreadsheetMixin, admin.ModelAdmin):
     list_display = [
         "accession",
         "gene_name",
@@ -261,6 +349,7 @@ class ProteinAdmin(TermSearchMixin, admin.ModelAdmin):
     show_full_result_count = False
     search_fields = ["=accession", "gene_name", "=gene_ids__gene_id"]
     search_help_text = PROTEIN_SEARCH_HELP
+    resource_classes = [ProteinResource]
     inlines = [GeneIdInline, OrthologInline]
     readonly_fields = ["interactions", "page_hash", "created_at", "updated_at"]
     fieldsets = [
@@ -334,7 +423,7 @@ class OrthologAdmin(TermSearchMixin, admin.ModelAdmin):
 
 
 @admin.register(Interaction)
-class InteractionAdmin(TermSearchMixin, SimpleHistoryAdmin):
+class InteractionAdmin(TermSearchMixin, SpreadsheetMixin, SimpleHistoryAdmin):
     list_display = [
         "tf",
         "target",
@@ -362,14 +451,21 @@ class InteractionAdmin(TermSearchMixin, SimpleHistoryAdmin):
         "=target__gene_ids__gene_id",
     ]
     search_help_text = "Finds interactions whose TF or target matches. " + PROTEIN_SEARCH_HELP
+    actions = ["flag_selected", "approve_selected", "reject_selected", "reopen_selected"]
+    form = InteractionAdminForm
+    resource_classes = [InteractionResource]
+    import_template_name = "admin/proteins/interaction/import.html"
+    curation_act_template = "admin/proteins/interaction/curation_act.html"
     autocomplete_fields = ["tf", "target"]
     raw_id_fields = ["publications"]
     filter_horizontal = ["source_databases", "detection_methods"]
-    readonly_fields = ["version", "created_at", "updated_at"]
+    # The status changes by the curation actions only; a pair, once created, stays that pair.
+    readonly_fields = ["status", "curation_record", "last_edited_by", "version", "created_at", "updated_at"]
     fieldsets = [
         (None, {"fields": ["tf", "target", "organism", "status"]}),
         ("Evidence", {"fields": ["small_scale", "source_databases", "detection_methods", "publications"]}),
-        ("Record", {"fields": ["version", "created_at", "updated_at"]}),
+        ("Curation", {"fields": ["curation_record", "last_edited_by"]}),
+        ("Record", {"fields": ["version", "created_at", "updated_at", "seen_version"]}),
     ]
 
     def get_queryset(self, request):
@@ -387,12 +483,6 @@ class InteractionAdmin(TermSearchMixin, SimpleHistoryAdmin):
         ids = protein_ids(term)
         return Q(tf__in=ids) | Q(target__in=ids)
 
-    def save_model(self, request, obj, form, change):
-        # The version guards concurrent edits, so an edit made here must raise it too.
-        if change and form.has_changed():
-            obj.version += 1
-        super().save_model(request, obj, form, change)
-
     @admin.display(description="sources")
     def source_count(self, interaction):
         return interaction.source_count
@@ -400,6 +490,141 @@ class InteractionAdmin(TermSearchMixin, SimpleHistoryAdmin):
     @admin.display(description="publications")
     def publication_count(self, interaction):
         return interaction.publication_count
+
+    @admin.display(description="curation record")
+    def curation_record(self, interaction):
+        if interaction.pk is None:
+            return "-"
+        history = reverse("admin:proteins_interaction_history", args=[interaction.pk])
+        return format_html(
+            '{} · {} · <a href="{}">field history</a>',
+            changelist_link(CurationEvent, "curation acts", interaction__id__exact=interaction.pk),
+            changelist_link(
+                PendingSourceChange,
+                "pending source changes",
+                interaction__id__exact=interaction.pk,
+                decision__exact=PendingSourceChange.Decision.PENDING,
+            ),
+            history,
+        )
+
+    # The change form: evidence only, saved through the workflow with the version it showed.
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        return [*fields, "tf", "target", "organism"] if obj is not None else fields
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.user = request.user  # a new class for each request
+        return form
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.last_edited_by = request.user  # entered by hand: the import leaves it to curators
+            super().save_model(request, obj, form, change)
+        elif form.has_changed():
+            data = form.cleaned_data
+            workflow.edit_evidence(
+                obj,
+                request.user,
+                data["seen_version"],
+                source_databases=[source.name for source in data["source_databases"]],
+                detection_methods=[method.name for method in data["detection_methods"]],
+                pmids=[publication.pmid for publication in data["publications"]],
+                small_scale=data["small_scale"],
+                reason="edited in the admin",
+            )
+
+    def save_related(self, request, form, formsets, change):
+        if not change:  # a change's evidence was saved by the workflow
+            super().save_related(request, form, formsets, change)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except workflow.CurationError as error:
+            # Changed between the form's check and the save: the workflow refused, nothing was saved.
+            self.message_user(request, str(error), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def has_change_history_permission(self, request, obj=None):
+        return False  # reverting to an old version would change the status outside the workflow
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST":
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    # Curation acts on a selection, through curation.workflow.
+
+    def has_flag_permission(self, request):
+        return request.user.has_perm(workflow.FLAG_PERMISSION)
+
+    def has_review_permission(self, request):
+        return request.user.has_perm(workflow.REVIEW_PERMISSION)
+
+    @admin.action(description="Flag selected interactions for review (asks for a reason)", permissions=["flag"])
+    def flag_selected(self, request, queryset):
+        return self.curation_act(request, queryset, workflow.Action.FLAG)
+
+    @admin.action(description="Approve selected interactions", permissions=["review"])
+    def approve_selected(self, request, queryset):
+        return self.curation_act(request, queryset, workflow.Action.APPROVE)
+
+    @admin.action(description="Reject selected interactions (asks for a reason)", permissions=["review"])
+    def reject_selected(self, request, queryset):
+        return self.curation_act(request, queryset, workflow.Action.REJECT)
+
+    @admin.action(description="Reopen selected interactions (asks for a reason)", permissions=["review"])
+    def reopen_selected(self, request, queryset):
+        return self.curation_act(request, queryset, workflow.Action.REOPEN)
+
+    def curation_act(self, request, queryset, action):
+        """Apply ``action`` to each selected interaction the rules allow, after asking for a needed reason."""
+        interactions = list(queryset[: MAX_CURATION_SELECTION + 1])
+        if len(interactions) > MAX_CURATION_SELECTION:
+            self.message_user(
+                request,
+                f"Select at most {MAX_CURATION_SELECTION} interactions for one curation act; nothing was changed.",
+                messages.ERROR,
+            )
+            return None
+        reason = ""
+        if workflow.TRANSITIONS[action].needs_reason:
+            form = ReasonForm(request.POST if "apply" in request.POST else None, action=action)
+            if not form.is_valid():
+                return self.ask_reason(request, interactions, action, form)
+            reason = form.cleaned_data["reason"]
+        done, refused = workflow.bulk_transition(interactions, action, request.user, reason)
+        done_text = f"{capfirst(workflow.past(action))} {plural(len(done), self.opts)}." if done else ""
+        report_outcome(self, request, done_text, refused)
+        return None
+
+    def ask_reason(self, request, interactions, action, form):
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"{capfirst(action)} {plural(len(interactions), self.opts)}",
+            "opts": self.opts,
+            "action": action,
+            "action_name": f"{action}_selected",
+            "interactions": interactions,
+            "form": form,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, self.curation_act_template, context)
+
+    # Spreadsheet imports: say which rows were left alone, and why.
+
+    def add_success_message(self, result, request):
+        super().add_success_message(result, request)
+        curated = [
+            (f"row {number}: {row.object_repr}", row.note)
+            for number, row in enumerate(result.rows, start=1)
+            if getattr(row, "note", "").startswith("curated")
+        ]
+        report_outcome(self, request, "", curated)
 
 
 @admin.register(BindingSite)
@@ -474,18 +699,35 @@ class ImportRecordInline(ReadOnlyAdminMixin, admin.TabularInline):
     extra = 0
 
     def get_queryset(self, request):
-        failures_first = Case(When(outcome=ImportRecord.Outcome.FAILED, then=Value(0)), default=Value(1))
-        return super().get_queryset(request).select_related("protein").order_by(failures_first, "path")
+        return failures_first(super().get_queryset(request))
+
+    def has_view_permission(self, request, obj=None):
+        return super().has_view_permission(request, obj) or request.user.has_perm(UPLOAD_PERMISSION)
 
     @admin.display(description="protein")
     def linked_protein(self, record):
         return admin_link(record.protein) if record.protein_id else "-"
 
 
+def failures_first(records):
+    failed_first = Case(When(outcome=ImportRecord.Outcome.FAILED, then=Value(0)), default=Value(1))
+    return records.select_related("protein").order_by(failed_first, "path")
+
+
+def upload_root():
+    """Where uploads wait between their preview and their import."""
+    return Path(settings.IMPORT_UPLOAD_DIR or Path(tempfile.gettempdir()) / "tfportal-uploads")
+
+
 @admin.register(ImportRun)
 class ImportRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Import runs, and the upload of pages: a dry run's preview first, then the import on confirmation."""
+
+    change_list_template = "admin/proteins/importrun/change_list.html"
+    upload_template = "admin/proteins/importrun/upload.html"
     list_display = [
         "__str__",
+        "user",
         "finished_at",
         "pages_read",
         "pages_created",
@@ -496,9 +738,11 @@ class ImportRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "interactions_updated",
     ]
     list_filter = ["started_at"]
+    list_select_related = ["user"]
     show_full_result_count = False
     fields = [
         ("started_at", "finished_at"),
+        "user",
         "paths",
         "all_records",
         ("pages_read", "pages_created", "pages_updated", "pages_unchanged", "pages_failed"),
@@ -506,6 +750,79 @@ class ImportRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     ]
     readonly_fields = ["started_at", "all_records"]
     inlines = [ImportRecordInline]
+
+    def get_urls(self):
+        upload = path("upload/", self.admin_site.admin_view(self.upload_view), name="proteins_importrun_upload")
+        return [upload, *super().get_urls()]
+
+    def has_upload_permission(self, request):
+        return request.user.has_perm(UPLOAD_PERMISSION)
+
+    def has_view_permission(self, request, obj=None):
+        # Who may import may read what imports did.
+        return super().has_view_permission(request, obj) or self.has_upload_permission(request)
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "can_upload": self.has_upload_permission(request)}
+        return super().changelist_view(request, extra_context)
+
+    def upload_view(self, request):
+        """Upload pages (GET: the form; POST files: stage them and preview a dry run; POST token: import)."""
+        if not self.has_upload_permission(request):
+            raise PermissionDenied
+        if request.method == "POST" and "token" in request.POST:
+            return self.import_upload(request)
+        form = UploadPagesForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                upload = uploads.stage(
+                    form.cleaned_data["files"],
+                    upload_root(),
+                    max_file_bytes=settings.IMPORT_MAX_PAGE_BYTES,
+                    max_total_bytes=settings.IMPORT_MAX_UPLOAD_BYTES,
+                )
+            except uploads.UploadError as error:
+                form.add_error("files", str(error))
+            else:
+                report = import_pages(upload.import_paths(), dry_run=True, root=upload.files)
+                waiting = request.session.get(UPLOADS_SESSION_KEY, [])[-9:]
+                request.session[UPLOADS_SESSION_KEY] = [*waiting, upload.token]
+                return self.render_upload(request, stage="preview", upload=upload, report=report)
+        return self.render_upload(request, stage="form", form=form)
+
+    def import_upload(self, request):
+        """Import (or discard) an upload this user previewed: the same importer, for real."""
+        token = request.POST["token"]
+        waiting = request.session.get(UPLOADS_SESSION_KEY, [])
+        upload = uploads.claim(upload_root(), token) if token in waiting else None
+        request.session[UPLOADS_SESSION_KEY] = [other for other in waiting if other != token]
+        if upload is None:
+            self.message_user(request, "This upload is no longer waiting: upload the pages again.", messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:proteins_importrun_upload"))
+        try:
+            if "discard" in request.POST:
+                self.message_user(request, "The upload was discarded; nothing was imported.")
+                return HttpResponseRedirect(reverse("admin:proteins_importrun_upload"))
+            run = ImportRun(user=request.user, paths="\n".join(upload.names))
+            report = import_pages(upload.import_paths(), run=run, root=upload.files)
+        finally:
+            uploads.discard(upload)
+        forget_summaries()
+        records = failures_first(run.records.all())[: ImportRecordInline.max_shown]
+        return self.render_upload(request, stage="report", upload=upload, report=report, run=run, records=records)
+
+    def render_upload(self, request, **context):
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Upload protein pages",
+            "max_page_bytes": settings.IMPORT_MAX_PAGE_BYTES,
+            "max_upload_bytes": settings.IMPORT_MAX_UPLOAD_BYTES,
+            "max_records_shown": ImportRecordInline.max_shown,
+            **context,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, self.upload_template, context)
 
     @admin.display(description="records")
     def all_records(self, run):

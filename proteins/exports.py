@@ -1,4 +1,4 @@
-"""Export writers: interactions as TFLink TSV, per-protein download tables, PSI-MITAB 2.8, GMT.
+"""Export writers: interactions as TFLink TSV, per-protein download tables, PSI-MITAB 2.8, GMT, NDJSON.
 
 Pure Python, no Django: ``InteractionRecord`` values in, text lines out, the way DRF keeps
 renderers free of view logic.  Every writer is a generator that yields lines ending in
@@ -16,8 +16,10 @@ become a space.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 from itertools import groupby
 from operator import attrgetter
@@ -25,12 +27,14 @@ from operator import attrgetter
 from .parser import DOWNLOAD_COLUMNS
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass's __init__ costs three times as much, and a stream builds millions.
+@dataclass(slots=True)
 class InteractionRecord:
     """One TF -> target interaction with its evidence, as the export writers read it.
 
     Names are gene symbols ('' when unknown; several symbols of one UniProt entry are
-    ';'-joined).  ``target_organism`` / ``target_taxon_id`` default to the TF's.
+    ';'-joined).  ``target_organism`` / ``target_taxon_id`` default to the TF's.  ``updated_at``
+    is read only for the writers that show it (NDJSON).
     """
 
     id: int
@@ -49,6 +53,7 @@ class InteractionRecord:
     status: str = "unreviewed"
     target_organism: str = ""
     target_taxon_id: int | None = None
+    updated_at: datetime | None = None
 
 
 MISSING = "-"
@@ -488,6 +493,47 @@ def _gmt_description(record):
     name = record.tf_name.strip()
     label = f"{name} ({record.tf_accession})" if name not in ("", MISSING) else record.tf_accession
     return flatten(f"{label} targets, {record.organism}" if record.organism else f"{label} targets")
+
+
+# NDJSON: one JSON object per line, the object the API shows for the interaction in a JSON page.
+
+
+def interaction_json(record: InteractionRecord) -> dict:
+    """The API's JSON object of one interaction (``proteins.api.serializers.InteractionSerializer``)."""
+    return {
+        "id": record.id,
+        "tf": {"accession": record.tf_accession, "gene_name": record.tf_name, "gene_ids": list(record.tf_gene_ids)},
+        "target": {
+            "accession": record.target_accession,
+            "gene_name": record.target_name,
+            "gene_ids": list(record.target_gene_ids),
+        },
+        "organism": {"name": record.organism, "taxon_id": record.taxon_id},
+        "source_databases": list(record.source_databases),
+        "detection_methods": list(record.detection_methods),
+        "pmids": list(record.pmids),
+        "small_scale": record.small_scale,
+        "status": record.status,
+        "updated_at": iso_datetime(record.updated_at),
+    }
+
+
+def iso_datetime(value):
+    """ISO 8601 with "Z" for UTC, the way Django REST framework writes datetimes."""
+    if value is None:
+        return None
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+_encode_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def ndjson(records: Iterable[InteractionRecord]) -> Iterator[str]:
+    """Newline-delimited JSON: ``interaction_json`` of each record, one per line, no header."""
+    for record in records:
+        # U+2028/U+2029 are valid inside JSON strings but end a line for str.splitlines().
+        yield _encode_json(interaction_json(record)).replace("\u2028", "\\u2028").replace("\u2029", "\\u2029") + "\n"
 
 
 # The registry views use: format name -> writer, media type, file extension.

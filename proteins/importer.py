@@ -108,15 +108,17 @@ def find_pages(paths):
     return files, errors
 
 
-def import_pages(paths, *, dry_run=False, batch_size=200, jobs=1, on_page=None):
+def import_pages(paths, *, dry_run=False, batch_size=200, jobs=1, on_page=None, run=None, root=None):
     """Import the pages named by ``paths`` and return an ``ImportReport``.
 
     ``on_page(path)`` is called after each page is done (for progress bars); ``jobs`` > 1
-    parses pages in that many processes while this one writes.
+    parses pages in that many processes while this one writes.  ``run``: an unsaved
+    ``ImportRun`` to record into (an upload's, with its user and file names); ``root``: a
+    folder the paths lie in, which records and failures then name paths relative to.
     """
     files, missing = find_pages(paths)
-    importer = PageImporter(dry_run=dry_run, batch_size=batch_size)
-    importer.start(paths)
+    importer = PageImporter(dry_run=dry_run, batch_size=batch_size, root=root)
+    importer.start(paths, run)
     for error in missing:
         importer.fail(error)
     for loaded in read_pages(files, importer.known_hashes, jobs):
@@ -155,9 +157,10 @@ def default_jobs():
 class PageImporter:
     """Collects loaded pages into batches and applies them (see the module docstring)."""
 
-    def __init__(self, dry_run=False, batch_size=200):
+    def __init__(self, dry_run=False, batch_size=200, root=None):
         self.dry_run = dry_run
         self.batch_size = batch_size
+        self.root = Path(root) if root is not None else None
         self.report = ImportReport(dry_run=dry_run)
         self.batch = []
         self.failed_records = []  # written with the next batch, not one query each
@@ -171,12 +174,20 @@ class PageImporter:
         # ones would have created to count it once.
         self.planned_pairs = set()
 
-    def start(self, paths):
+    def start(self, paths, run=None):
         self.organisms = dict(Organism.objects.values_list("name", "id"))
         self.load_lookups()
         self.known_hashes = frozenset(Protein.objects.exclude(page_hash="").values_list("page_hash", flat=True))
         if not self.dry_run:
-            self.run = ImportRun.objects.create(paths="\n".join(map(str, paths)))
+            self.run = run or ImportRun()
+            self.run.paths = self.run.paths or "\n".join(self.shown_path(path) for path in paths)
+            self.run.save()
+
+    def shown_path(self, path):
+        """``path`` as records and reports name it: relative to ``root`` when one is given."""
+        if self.root is not None and Path(path).is_relative_to(self.root):
+            return str(Path(path).relative_to(self.root))
+        return str(path)
 
     def load_lookups(self):
         """Cache lookup ids; called again after a rollback, which may undo cached rows."""
@@ -205,6 +216,8 @@ class PageImporter:
                 self.flush()
 
     def fail(self, error):
+        if self.root is not None:
+            error = PageError(self.shown_path(error.path), error.message, error.field, error.row)
         self.report.failures.append(error)
         self.failed_records.append(ImportRecord(run=self.run, path=error.path, outcome="failed", message=str(error)))
 
@@ -275,7 +288,7 @@ class PageImporter:
             records = [
                 ImportRecord(
                     run=self.run,
-                    path=loaded.path,
+                    path=self.shown_path(loaded.path),
                     content_hash=loaded.content_hash,
                     accession=loaded.page.accession,
                     protein_id=None if self.dry_run else protein_id,

@@ -267,6 +267,8 @@ class Interaction(models.Model):
         indexes = [
             models.Index(fields=["target", "tf"]),
             models.Index(fields=["organism", "status"]),
+            # The review queue: one status, newest or oldest first, read in index order.
+            models.Index(fields=["status", "updated_at"], name="interaction_status_updated"),
         ]
 
     def __str__(self):
@@ -329,6 +331,14 @@ class ImportRun(models.Model):
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     paths = models.TextField(help_text="What was given to import, one path per line.")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="import_runs",
+        help_text="The staff member who uploaded the pages; empty for the import_pages command.",
+    )
     pages_read = models.PositiveIntegerField(default=0)
     pages_created = models.PositiveIntegerField(default=0)
     pages_updated = models.PositiveIntegerField(default=0)

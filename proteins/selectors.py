@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.core.paginator import Paginator
+from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q
 
 from .models import DetectionMethod, Interaction, Organism, Protein, SourceDatabase
@@ -161,30 +162,24 @@ def forget_summaries():
     cache.delete("organism-summaries")
 
 
-def interaction_records(queryset, *, by_tf=False, evidence=True, chunk_size=5000):
+def interaction_records(queryset, *, by_tf=False, evidence=True, dates=False, chunk_size=5000):
     """``InteractionRecord``s of ``queryset``, a chunk at a time: memory stays flat, a few queries per chunk.
 
     Rows come in id order, or ordered by TF then target with ``by_tf`` (for GMT). Keyset
     pagination (``WHERE key > last``) keeps every chunk an index range scan, never an OFFSET.
+    A chunk costs a query for its interactions, without joins, and with ``evidence`` three for
+    their evidence; proteins (accession, name, gene ids) come from a bounded cache that reads the
+    ones a chunk is missing (two queries), and the few names of organisms, source databases and
+    detection methods are read once.  ``dates`` fills ``updated_at`` (converting it costs time on
+    every row).
     """
     from .exports import InteractionRecord
 
     ordering = ("tf_id", "target_id") if by_tf else ("pk",)
-    columns = (
-        "pk",
-        "tf_id",
-        "target_id",
-        "tf__accession",
-        "tf__gene_name",
-        "target__accession",
-        "target__gene_name",
-        "organism__name",
-        "organism__taxon_id",
-        "target__organism__name",
-        "target__organism__taxon_id",
-        "small_scale",
-        "status",
-    )
+    columns = ("pk", "tf_id", "target_id", "organism_id", "small_scale", "status", *(("updated_at",) if dates else ()))
+    names = EvidenceNames()
+    organisms = Organisms()
+    proteins = ProteinCache()
     last = None
     while True:
         chunk_query = queryset.order_by(*ordering)
@@ -193,45 +188,49 @@ def interaction_records(queryset, *, by_tf=False, evidence=True, chunk_size=5000
         rows = list(chunk_query.values_list(*columns)[:chunk_size])
         if not rows:
             return
-        ids = [row[0] for row in rows]
-        gene_ids = gene_ids_of({row[1] for row in rows} | {row[2] for row in rows})
-        links = evidence_of(ids) if evidence else {}
-        empty = ((), (), ())
-        for (
-            pk,
-            tf,
-            target,
-            tf_acc,
-            tf_name,
-            target_acc,
-            target_name,
-            organism,
-            taxon,
-            t_organism,
-            t_taxon,
-            small,
-            status,
-        ) in rows:
-            sources, methods, pmids = links.get(pk, empty)
+        proteins.read({row[1] for row in rows} | {row[2] for row in rows})
+        sources, methods, pmids = evidence_of([row[0] for row in rows], names) if evidence else ({}, {}, {})
+        for pk, tf, target, organism_id, small_scale, status, *updated_at in rows:
+            if tf not in proteins or target not in proteins:
+                continue  # deleted since the chunk was read (its interactions with it)
+            tf_accession, tf_name, _, tf_gene_ids = proteins[tf]
+            target_accession, target_name, target_organism_id, target_gene_ids = proteins[target]
+            organism, taxon = organisms[organism_id]
+            target_organism, target_taxon = (
+                ("", None) if target_organism_id == organism_id else organisms[target_organism_id]
+            )
             yield InteractionRecord(
                 id=pk,
-                tf_accession=tf_acc,
+                tf_accession=tf_accession,
                 tf_name=tf_name,
-                tf_gene_ids=gene_ids.get(tf, ()),
-                target_accession=target_acc,
+                tf_gene_ids=tf_gene_ids,
+                target_accession=target_accession,
                 target_name=target_name,
-                target_gene_ids=gene_ids.get(target, ()),
+                target_gene_ids=target_gene_ids,
                 organism=organism,
                 taxon_id=taxon,
-                source_databases=sources,
-                detection_methods=methods,
-                pmids=pmids,
-                small_scale=small,
+                source_databases=sources.get(pk, ()),
+                detection_methods=methods.get(pk, ()),
+                pmids=pmids.get(pk, ()),
+                small_scale=small_scale,
                 status=status,
-                target_organism=t_organism if t_organism != organism else "",
-                target_taxon_id=t_taxon if t_taxon != taxon else None,
+                target_organism=target_organism,
+                target_taxon_id=target_taxon,
+                updated_at=updated_at[0] if updated_at else None,
             )
+        if len(rows) < chunk_size:
+            return  # a short chunk is the last: no query for an empty one
         last = rows[-1][1:3] if by_tf else (rows[-1][0],)
+
+
+class Organisms(dict):
+    """``{organism id: (scientific name, NCBI taxon id)}``, read whole when an id is missing (a handful)."""
+
+    def __missing__(self, pk):
+        self.update((organism.pk, (organism.name, organism.taxon_id)) for organism in Organism.objects.all())
+        if pk not in self:
+            raise KeyError(pk)
+        return self.get(pk)
 
 
 def after_key(ordering, last):
@@ -241,27 +240,142 @@ def after_key(ordering, last):
     return Q(**{f"{first}__gt": first_value}) | Q(**{first: first_value, f"{second}__gt": second_value})
 
 
+class ProteinCache(dict):
+    """``{protein id: (accession, gene name, organism id, NCBI Gene ids)}`` for a stream's chunks.
+
+    A protein recurs in many chunks (a target of many TFs): each is read once, while the cache
+    holds at most ``MAX_PROTEINS`` (then it starts again, so memory stays bounded).
+    """
+
+    MAX_PROTEINS = 50_000
+
+    def read(self, protein_ids):
+        """Make sure the cache holds ``protein_ids`` (those that still exist)."""
+        missing = [pk for pk in protein_ids if pk not in self]
+        if len(self) + len(missing) > self.MAX_PROTEINS:
+            self.clear()
+            missing = list(protein_ids)
+        if missing:
+            self.update(proteins_of(missing))
+
+
+def proteins_of(protein_ids):
+    """``{protein id: (accession, gene name, organism id, NCBI Gene ids ascending)}`` in two queries."""
+    gene_ids = gene_ids_of(protein_ids)
+    return {
+        pk: (accession, name, organism, gene_ids.get(pk, ()))
+        for pk, accession, name, organism in select_in(
+            Protein, ["id", "accession", "gene_name", "organism"], protein_ids
+        )
+    }
+
+
 def gene_ids_of(protein_ids):
+    """``{protein id: its NCBI Gene ids, ascending}`` in one query."""
     from .models import GeneId
 
     found = {}
-    for protein, gene_id in (
-        GeneId.objects.filter(protein_id__in=protein_ids).order_by("gene_id").values_list("protein_id", "gene_id")
-    ):
+    for protein, gene_id in select_in(GeneId, ["protein", "gene_id"], protein_ids):
         found.setdefault(protein, []).append(gene_id)
-    return {protein: tuple(values) for protein, values in found.items()}
+    return {protein: tuple(sorted(values)) for protein, values in found.items()}
 
 
-def evidence_of(interaction_ids):
-    """``{interaction id: (sources, methods, pmids)}`` in three queries."""
-    kinds = (
-        (Interaction.source_databases.through, "sourcedatabase__name"),
-        (Interaction.detection_methods.through, "detectionmethod__name"),
-        (Interaction.publications.through, "publication_id"),
+EVIDENCE = (
+    # link table, its column naming the evidence, and the model whose name to show (None: the id is
+    # the value, a PubMed id)
+    (Interaction.source_databases.through, "sourcedatabase", SourceDatabase),
+    (Interaction.detection_methods.through, "detectionmethod", DetectionMethod),
+    (Interaction.publications.through, "publication", None),
+)
+
+
+def evidence_of(interaction_ids, names=None):
+    """``(sources, methods, pmids)``: three ``{interaction id: tuple}`` of the interactions' source
+    database and detection method names (sorted) and PubMed ids (ascending), in three queries.
+
+    The database joins each interaction's linked ids into one string (no join of tables, no
+    sort); ``names`` turns it into names, and is kept by a caller that reads many chunks.
+    """
+    names = EvidenceNames() if names is None else names
+    return tuple(
+        {
+            interaction: names.sorted(model, joined)
+            for interaction, joined in select_in(through, ["interaction", column], interaction_ids, joined=True)
+        }
+        for through, column, model in EVIDENCE
     )
-    found = {}
-    for position, (through, value) in enumerate(kinds):
-        rows = through.objects.filter(interaction_id__in=interaction_ids).order_by(value)
-        for interaction, item in rows.values_list("interaction_id", value):
-            found.setdefault(interaction, ([], [], []))[position].append(item)
-    return {pk: tuple(tuple(values) for values in lists) for pk, lists in found.items()}
+
+
+class EvidenceNames:
+    """Sorted tuples of evidence from the ids a link table joins into a string ("3,1").
+
+    The few hundred source database and detection method names are read once; each combination
+    of ids is named and sorted once, since many interactions share the same few combinations.
+    """
+
+    MAX_COMBINATIONS = 10_000
+
+    def __init__(self):
+        self.names = {}
+        self.combinations = {}
+
+    def sorted(self, model, joined):
+        if model is None:  # PubMed ids are their own values
+            return (int(joined),) if "," not in joined else tuple(sorted(map(int, joined.split(","))))
+        combinations = self.combinations.setdefault(model, {})
+        found = combinations.get(joined)
+        if found is None:
+            if len(combinations) >= self.MAX_COMBINATIONS:
+                combinations.clear()
+            found = combinations[joined] = tuple(sorted(self.name(model, int(pk)) for pk in joined.split(",")))
+        return found
+
+    def name(self, model, pk):
+        known = self.names.get(model)
+        if known is None or pk not in known:  # first use, or added since
+            known = self.names[model] = dict(model.objects.values_list("pk", "name"))
+        return known[pk]
+
+
+def select_in(model, columns, ids, joined=False):
+    """Rows of ``columns`` of ``model`` whose first column is one of ``ids`` (at most a few ten
+    thousand), in plain SQL; with ``joined`` (two columns), one row per id, the second column's
+    values joined by ",".
+
+    Django's ``__in`` prepares every value in Python, which costs more than the query itself for
+    the thousands of ids of a chunk; here they go to the driver as they are (on PostgreSQL as one
+    array).  Ids close together, as in a chunk of an unfiltered or an organism's stream, are read
+    as one index range and the rows of the ids in between dropped.
+    """
+    ids = list(ids)
+    if not ids:
+        return []
+    quote = connection.ops.quote_name
+    key, *others = (quote(model._meta.get_field(name).column) for name in columns)
+    if joined:
+        aggregate = "STRING_AGG({}::text, ',')" if connection.vendor == "postgresql" else "GROUP_CONCAT({})"
+        select, grouping = f"{key}, {aggregate.format(others[0])}", f" GROUP BY {key}"
+    else:
+        select, grouping = ", ".join([key, *others]), ""
+    low, high = min(ids), max(ids)
+    dense = high - low < 2 * len(ids)
+    if dense:
+        where, parameters = f"{key} BETWEEN %s AND %s", [low, high]
+    elif connection.vendor == "postgresql":
+        where, parameters = f"{key} = ANY(%s)", [ids]
+    else:
+        where, parameters = f"{key} IN ({', '.join(['%s'] * len(ids))})", ids
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {select} FROM {quote(model._meta.db_table)} WHERE {where}{grouping}", parameters)
+        rows = cursor.fetchall()
+    if dense and high - low + 1 > len(ids):
+        wanted = set(ids)
+        rows = [row for row in rows if row[0] in wanted]
+    return rows
+
+
+def visible_interactions(user):
+    """The interactions ``user`` may read: staff see every one, everyone else all but rejected ones."""
+    if user.is_staff:
+        return Interaction.objects.all()
+    return Interaction.objects.public()

@@ -34,6 +34,7 @@ urlpatterns = [
     path("interaction/<accession:tf>/<accession:target>/", views.interaction, name="interaction"),
     path("pages/<slug:slug>/", views.site_page, name="site_page"),
     path("downloads/", views.downloads, name="downloads"),
+    path("about-api/", views.api_guide, name="api_guide"),
     *[
         path(
             f"downloads/<int:taxon_id>/interactions.{file_format}",

@@ -1,9 +1,11 @@
 """Public, read-only pages: search, browse, entry pages, interactions, network data, downloads."""
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from . import exports, selectors
@@ -176,3 +178,19 @@ def organism_download(request, taxon_id, file_format):
         return stream(export.writer(records, key), f"{name}_targets_by_{key}.{export.extension}", export.content_type)
     records = selectors.interaction_records(rows)
     return stream(export.writer(records), f"{name}_interactions.{export.extension}", export.content_type)
+
+
+# The REST API's page for people: what it serves and how to call it from a script.
+
+
+@require_safe
+def api_guide(request):
+    return render(
+        request,
+        "proteins/api.html",
+        {
+            "api": request.build_absolute_uri(reverse("api:api-root")),
+            "anon_rate": settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].get("anon"),
+            "gmt_keys": GMT_LABELS,
+        },
+    )

@@ -156,26 +156,27 @@ def test_interaction_page_shows_its_evidence(admin_client, imported):
     assert "29087512" in page
 
 
-def test_saving_an_interaction_in_the_admin_keeps_its_evidence_and_raises_its_version(admin_client, imported):
+def test_saving_an_interaction_in_the_admin_saves_its_evidence_raises_its_version_and_ignores_status(
+    admin_client, imported
+):
     interaction = Interaction.objects.get(tf__accession="P09022", target__accession="Q03145")
     form = {
-        "tf": interaction.tf_id,
-        "target": interaction.target_id,
-        "organism": interaction.organism_id,
-        "status": Interaction.Status.FLAGGED,
+        "status": Interaction.Status.APPROVED,  # read-only: the curation workflow alone changes it
+        "seen_version": interaction.version,
         "small_scale": "on",
         "source_databases": [source.pk for source in interaction.source_databases.all()],
         "detection_methods": [method.pk for method in interaction.detection_methods.all()],
-        "publications": "9733765,29087512",
+        "publications": "9733765",
     }
 
     response = admin_client.post(change_url(interaction), form)
 
     assert response.status_code == 302
     interaction.refresh_from_db()
-    assert interaction.status == Interaction.Status.FLAGGED
+    assert interaction.status == Interaction.Status.UNREVIEWED
     assert interaction.version == 2
-    assert sorted(interaction.publications.values_list("pmid", flat=True)) == [9733765, 29087512]
+    assert interaction.last_edited_by.username == "admin"
+    assert list(interaction.publications.values_list("pmid", flat=True)) == [9733765]
 
 
 # Imports are a record, not something to edit.

@@ -3,10 +3,12 @@
 Plain data in, text lines out: no database needed.
 """
 
+import json
 import re
 import tracemalloc
 from collections import deque
 from dataclasses import replace
+from datetime import UTC, datetime
 
 import pytest
 
@@ -17,6 +19,7 @@ from proteins.exports import (
     InteractionRecord,
     gmt,
     mitab28,
+    ndjson,
     partner_file_name,
     partner_tsv,
     tflink_tsv,
@@ -452,6 +455,39 @@ def test_gmt_tab_in_a_name_does_not_add_genes():
     assert rows == [["TP 53", "TP 53 (P04637) targets, Homo sapiens", "B AX"]]
 
 
+# NDJSON
+
+
+def test_ndjson_writes_one_json_object_per_record_as_the_api_shows_it():
+    updated = datetime(2024, 5, 1, 8, 30, tzinfo=UTC)
+
+    lines = list(ndjson([record(status="flagged", updated_at=updated), *MYC_TARGETS]))
+
+    assert [line.count("\n") for line in lines] == [1, 1]
+    assert json.loads(lines[0]) == {
+        "id": 1,
+        "tf": {"accession": "P04637", "gene_name": "TP53", "gene_ids": [7157]},
+        "target": {"accession": "Q07812", "gene_name": "BAX", "gene_ids": [581]},
+        "organism": {"name": "Homo sapiens", "taxon_id": 9606},
+        "source_databases": ["GTRD", "ReMap", "TRRUST"],
+        "detection_methods": ["chromatin immunoprecipitation assay", "inferred by curator"],
+        "pmids": [27924024, 29087512],
+        "small_scale": True,
+        "status": "flagged",
+        "updated_at": "2024-05-01T08:30:00Z",
+    }
+    assert json.loads(lines[1])["tf"]["accession"] == "P01106"
+
+
+def test_ndjson_line_breaks_inside_values_stay_inside_their_line():
+    name = "BAX\n\u2028\u2029<b>"
+
+    (line,) = ndjson([record(target_name=name)])
+
+    assert len(line.splitlines()) == 1
+    assert json.loads(line)["target"]["gene_name"] == name
+
+
 # Streaming
 
 WRITERS = {
@@ -459,6 +495,7 @@ WRITERS = {
     "partner_tsv": lambda records: partner_tsv(records, "targets"),
     "mitab28": mitab28,
     "gmt": lambda records: gmt(records, "uniprot"),
+    "ndjson": ndjson,
 }
 
 
@@ -472,7 +509,7 @@ def records_then_failure():
 
 # Lines written before the failure: every record's row after the header; for GMT, the TP53 set
 # (complete once the MYC record arrives), while MYC's set is still open.
-LINES_BEFORE_FAILURE = {"tflink_tsv": 5, "partner_tsv": 5, "mitab28": 5, "gmt": 1}
+LINES_BEFORE_FAILURE = {"tflink_tsv": 5, "partner_tsv": 5, "mitab28": 5, "gmt": 1, "ndjson": 4}
 
 
 @pytest.mark.parametrize("name", WRITERS)

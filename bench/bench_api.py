@@ -1,0 +1,429 @@
+"""Benchmark the REST API's bulk pulls and JSON pages, on SQLite or PostgreSQL.
+
+    python bench/bench_api.py [--rows 1000000] [--database-url postgres://postgres@127.0.0.1:5432/tfportal_apibench]
+                              [--json-requests 300] [--refill]
+
+Fills a database with ``--rows`` interactions (bulk inserts: COPY on PostgreSQL, executemany
+on SQLite; reused by later runs unless ``--refill``), then, each in a fresh process so that its
+peak memory is its own:
+
+a. streams ``GET /api/interactions/?format=tsv`` and ``?format=mitab`` (the whole table) through
+   Django's request handler (in process, no HTTP server) and reports rows/s, MB/s, the peak
+   resident memory, and how much it grew between the first 100,000 rows and the last;
+b. times ``--json-requests`` JSON pages of 100 interactions (cursors at random places, and with
+   filters: a TF, an organism and a source database) and reports p50, p95 and the slowest.
+
+Settings are production ones (DEBUG off, no throttling). Results go to
+``bench/out/api-<engine>-<rows>.json``; ``bench/README.md`` ("REST API") records them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import datetime
+import json
+import os
+import platform
+import random
+import sqlite3
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+BENCH_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = BENCH_DIR.parent
+OUT_DIR = BENCH_DIR / "out"
+
+TARGETS_PER_TF = 1000
+TARGET_GENES = 20_000
+SOURCES = ["GTRD", "ReMap", "TRRUST", "ChIP-Atlas", "IntAct_via_DoRothEA"]
+METHODS = [
+    "chromatin immunoprecipitation assay",
+    "inferred by curator",
+    "electrophoretic mobility shift assay",
+    "luciferase reporter assay",
+]
+PUBLICATIONS = 50_000
+FORMATS = ("tsv", "mitab")
+GOAL_TSV_ROWS_PER_SECOND = 100_000
+GOAL_JSON_P95_MS = 50
+RNG_SEED = 1
+
+
+def environment(database_url):
+    return {
+        **{key: value for key, value in os.environ.items() if key not in ("DEBUG", "DATABASE_URL")},
+        "DATABASE_URL": database_url,
+        "DEBUG": "0",
+        "SECRET_KEY": "bench-" + "k" * 60,
+        "ALLOWED_HOSTS": "testserver",
+        "API_ANON_RATE": "off",
+        "PYTHONPATH": str(PROJECT_DIR),
+        "DJANGO_SETTINGS_MODULE": "portal.settings",
+    }
+
+
+def run_step(step, database_url, *args):
+    """This script in a fresh process (``step``), its one JSON line of results."""
+    result = subprocess.run(
+        [sys.executable, __file__, "--step", step, "--database-url", database_url, *args],
+        env=environment(database_url),
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode != 0:
+        raise SystemExit(f"step {step} failed:\n{result.stdout}\n{result.stderr}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+# The database.
+
+
+def database_for(database_url, rows, refill):
+    """A database URL, its engine's description, and whether it must be filled."""
+    if database_url is None:
+        path = OUT_DIR / f"api-{rows}.sqlite3"
+        if refill:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+        return f"sqlite:///{path}", f"SQLite {sqlite3.sqlite_version}"
+    if urlsplit(database_url).scheme not in ("postgres", "postgresql"):
+        raise SystemExit("--database-url: give a postgres://user@host:port/name URL (SQLite is the default).")
+    return database_url, f"PostgreSQL {postgres_version(database_url, recreate=refill)}"
+
+
+def postgres_version(database_url, recreate):
+    import psycopg
+    from psycopg import sql
+
+    url = urlsplit(database_url)
+    name = unquote(url.path.lstrip("/"))
+    if name in ("", "postgres", "template0", "template1"):
+        raise SystemExit(f"--database-url: name a benchmark database, not {name!r}.")
+    admin = url._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as connection:
+        exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if recreate and exists:
+            connection.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+        if recreate or not exists:
+            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        return connection.execute("SHOW server_version").fetchone()[0]
+
+
+def step_count():
+    from proteins.models import Interaction
+
+    return {"interactions": Interaction.objects.count()}
+
+
+def step_fill(rows):
+    """Organisms come from the migrations; proteins, evidence and ``rows`` interactions are inserted here."""
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from proteins.bulk import insert_rows
+    from proteins.models import DetectionMethod, GeneId, Interaction, Organism, Protein, Publication, SourceDatabase
+
+    started = time.perf_counter()
+    random.seed(RNG_SEED)
+    human = Organism.objects.get(taxon_id=9606).pk
+    now = timezone.now()
+    tfs = -(-rows // TARGETS_PER_TF)
+    proteins = tfs + TARGET_GENES
+
+    def load(model, columns, values):
+        if connection.vendor == "postgresql":
+            quote = connection.ops.quote_name
+            names = ", ".join(quote(model._meta.get_field(column).column) for column in columns)
+            with (
+                connection.cursor() as cursor,
+                cursor.cursor.copy(f"COPY {quote(model._meta.db_table)} ({names}) FROM STDIN") as copy,
+            ):
+                for row in values:
+                    copy.write_row(row)
+        else:
+            batch = []
+            for row in values:
+                batch.append(row)
+                if len(batch) == 50_000:
+                    insert_rows(model, columns, batch)
+                    batch = []
+            insert_rows(model, columns, batch)
+
+    with transaction.atomic():
+        load(
+            Protein,
+            [
+                "id",
+                "accession",
+                "gene_name",
+                "organism",
+                "jaspar_matrices",
+                "description",
+                "provenance",
+                "page_hash",
+                "created_at",
+                "updated_at",
+            ],
+            (
+                (
+                    number,
+                    f"B{number:08d}",
+                    f"TF{number}" if number <= tfs else f"GENE{number}",
+                    human,
+                    "[]",
+                    "",
+                    "page",
+                    "",
+                    now,
+                    now,
+                )
+                for number in range(1, proteins + 1)
+            ),
+        )
+        load(GeneId, ["protein", "gene_id"], ((number, 100_000 + number) for number in range(1, proteins + 1)))
+        load(SourceDatabase, ["id", "name"], enumerate(SOURCES, 1))
+        load(DetectionMethod, ["id", "name"], enumerate(METHODS, 1))
+        load(Publication, ["pmid"], ((10_000_000 + number,) for number in range(PUBLICATIONS)))
+
+        def pairs():
+            for number in range(rows):
+                tf, position = divmod(number, TARGETS_PER_TF)
+                yield number + 1, tf + 1, tfs + 1 + (tf * 7919 + position) % TARGET_GENES
+
+        load(
+            Interaction,
+            ["id", "tf", "target", "organism", "small_scale", "status", "version", "created_at", "updated_at"],
+            (
+                (pk, tf, target, human, pk % 10 == 0, "flagged" if pk % 97 == 0 else "unreviewed", 1, now, now)
+                for pk, tf, target in pairs()
+            ),
+        )
+        evidence = (
+            # link table, its columns, the first id and number of ids linked to, links per interaction
+            (Interaction.source_databases.through, ["interaction", "sourcedatabase"], 1, len(SOURCES), (1, 2)),
+            (Interaction.detection_methods.through, ["interaction", "detectionmethod"], 1, len(METHODS), (1, 2)),
+            (Interaction.publications.through, ["interaction", "publication"], 10_000_000, PUBLICATIONS, (0, 2)),
+        )
+        for through, columns, first_id, choices, (least, most) in evidence:
+            load(through, columns, evidence_rows(rows, first_id, choices, least, most))
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT setval(pg_get_serial_sequence('proteins_interaction', 'id'), %s)", [rows])
+    return {"seconds": round(time.perf_counter() - started, 1), "rows": rows, "tfs": tfs}
+
+
+def evidence_rows(rows, first_id, choices, least, most):
+    """Links of interactions 1..``rows`` to ``least``..``most`` distinct ids among ``choices`` from ``first_id``."""
+    for pk in range(1, rows + 1):
+        start = pk * 31 % choices
+        for step in range(least + pk % (most - least + 1)):
+            yield pk, first_id + (start + step * 17) % choices
+
+
+# Measurements (each a step in its own process).
+
+
+def rss_mb():
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+class MemoryWatch(threading.Thread):
+    """Samples this process's resident memory every 50 ms."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.peak = rss_mb()
+        self.running = True
+
+    def run(self):
+        while self.running:
+            self.peak = max(self.peak, rss_mb())
+            time.sleep(0.05)
+
+    def stop(self):
+        self.running = False
+        self.join()
+        self.peak = max(self.peak, rss_mb())
+
+
+def step_stream(file_format):
+    from django.test import Client
+
+    client = Client()
+    client.get("/api/sources/", secure=True)  # import and connect before measuring
+    baseline = rss_mb()
+    watch = MemoryWatch()
+    watch.start()
+    started = time.perf_counter()
+    response = client.get(f"/api/interactions/?format={file_format}", secure=True)
+    assert response.status_code == 200, response.status_code
+    lines = size = 0
+    after_100k = None
+    for block in response.streaming_content:
+        lines += block.count(b"\n")
+        size += len(block)
+        if after_100k is None and lines >= 100_000:
+            after_100k = rss_mb()
+    response.close()
+    seconds = time.perf_counter() - started
+    watch.stop()
+    rows = lines - 1  # the header line
+    return {
+        "format": file_format,
+        "rows": rows,
+        "seconds": round(seconds, 2),
+        "rows_per_second": round(rows / seconds),
+        "mb_per_second": round(size / seconds / 1e6, 1),
+        "mb": round(size / 1e6, 1),
+        "baseline_rss_mb": round(baseline, 1),
+        "rss_after_100k_rows_mb": round(after_100k or 0, 1),
+        "rss_at_end_mb": round(rss_mb(), 1),
+        "peak_rss_mb": round(watch.peak, 1),
+        "growth_after_100k_rows_mb": round(rss_mb() - (after_100k or 0), 1),
+    }
+
+
+def step_json(requests, rows):
+    from django.test import Client
+
+    from proteins.models import Interaction
+
+    random.seed(RNG_SEED)
+    client = Client()
+    tf_name = Interaction.objects.order_by("?").values_list("tf__gene_name", flat=True).first()
+
+    def random_cursor():
+        """A cursor at a random place, far enough from the end for a full page."""
+        return base64.b64encode(f"p={random.randrange(rows - 5000)}".encode()).decode()
+
+    kinds = {
+        "no filter, random cursor": lambda: f"/api/interactions/?page_size=100&cursor={random_cursor()}",
+        "tf=<gene name>": lambda: f"/api/interactions/?page_size=100&tf={tf_name}",
+        "organism + source, random cursor": lambda: (
+            f"/api/interactions/?page_size=100&organism=9606&source=TRRUST&cursor={random_cursor()}"
+        ),
+    }
+    for make in kinds.values():  # warm up
+        for _ in range(5):
+            client.get(make(), secure=True)
+    timings = {name: [] for name in kinds}
+    for number in range(requests):
+        name = list(kinds)[number % len(kinds)]
+        url = kinds[name]()
+        started = time.perf_counter()
+        response = client.get(url, secure=True)
+        timings[name].append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200 and len(response.json()["results"]) == 100, (url, response.status_code)
+    every = [ms for values in timings.values() for ms in values]
+    return {
+        "requests": requests,
+        **summary_ms(every),
+        "by_kind": {name: summary_ms(values) for name, values in timings.items()},
+    }
+
+
+def summary_ms(values):
+    ordered = sorted(values)
+    return {
+        "p50_ms": round(statistics.median(ordered), 1),
+        "p95_ms": round(ordered[max(0, int(len(ordered) * 0.95) - 1)], 1),
+        "max_ms": round(ordered[-1], 1),
+    }
+
+
+# The run.
+
+
+def load_average():
+    return os.getloadavg()[0]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--database-url", help="postgres://user@host:port/name (default: an SQLite file in bench/out)")
+    parser.add_argument("--json-requests", type=int, default=300)
+    parser.add_argument("--refill", action="store_true", help="drop and fill the database again")
+    parser.add_argument("--step", help=argparse.SUPPRESS)
+    parser.add_argument("--format", help=argparse.SUPPRESS)
+    options = parser.parse_args()
+    if options.step:
+        import django
+
+        django.setup()
+        steps = {
+            "count": step_count,
+            "fill": lambda: step_fill(options.rows),
+            "stream": lambda: step_stream(options.format),
+            "json": lambda: step_json(options.json_requests, options.rows),
+        }
+        print(json.dumps(steps[options.step]()))
+        return
+
+    OUT_DIR.mkdir(exist_ok=True)
+    database_url, engine = database_for(options.database_url, options.rows, options.refill)
+    print(f"Database: {engine}, {options.rows:,} interactions")
+    migrate = subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--no-input", "-v0"],
+        env=environment(database_url),
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+    )
+    if migrate.returncode != 0:
+        raise SystemExit(migrate.stderr)
+    results = {
+        "engine": engine,
+        "rows": options.rows,
+        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
+    }
+    held = run_step("count", database_url)["interactions"]
+    if held != options.rows:
+        if held:
+            raise SystemExit(f"The database holds {held:,} interactions, not {options.rows:,}: run with --refill.")
+        print("Filling ...", flush=True)
+        results["fill"] = run_step("fill", database_url, "--rows", str(options.rows))
+        print(f"  {results['fill']['seconds']} s")
+    results["streams"] = []
+    for file_format in FORMATS:
+        load = load_average()
+        stream = run_step("stream", database_url, "--format", file_format)
+        stream["load_average_before"] = round(load, 2)
+        results["streams"].append(stream)
+        goal = f" (goal >= {GOAL_TSV_ROWS_PER_SECOND:,})" if file_format == "tsv" else ""
+        print(
+            f"{file_format:>5}: {stream['rows']:,} rows in {stream['seconds']} s = {stream['rows_per_second']:,} rows/s"
+            f"{goal}, {stream['mb_per_second']} MB/s; RSS peak {stream['peak_rss_mb']} MB, "
+            f"+{stream['growth_after_100k_rows_mb']} MB after the first 100k rows (load {load:.2f})"
+        )
+    load = load_average()
+    pages = run_step("json", database_url, "--json-requests", str(options.json_requests), "--rows", str(options.rows))
+    pages["load_average_before"] = round(load, 2)
+    results["json_pages"] = pages
+    print(
+        f" json: {pages['requests']} pages of 100: p50 {pages['p50_ms']} ms, p95 {pages['p95_ms']} ms "
+        f"(goal <= {GOAL_JSON_P95_MS}), max {pages['max_ms']} ms (load {load:.2f})"
+    )
+    for name, figures in pages["by_kind"].items():
+        print(f"       {name}: p50 {figures['p50_ms']} ms, p95 {figures['p95_ms']} ms")
+    kind = "postgresql" if engine.startswith("PostgreSQL") else "sqlite"
+    output = OUT_DIR / f"api-{kind}-{options.rows}.json"
+    output.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"Results: {output.relative_to(PROJECT_DIR)}")
+
+
+if __name__ == "__main__":
+    main()

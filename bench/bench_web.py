@@ -1,0 +1,1003 @@
+"""Benchmark the public pages and the downloads on a large synthetic database, SQLite or PostgreSQL.
+
+    python bench/bench_web.py [--database-url URL] [--interactions 1000000] [--proteins 15000]
+                              [--hub-targets 20000] [--requests 50] [--seed 1] [--no-wait]
+
+1. Builds a fresh database (``bench/out/web-<interactions>.sqlite3``, or the PostgreSQL
+   database of ``--database-url``, dropped and recreated), migrates it with ``manage.py
+   migrate`` and fills it directly with bulk inserts (``proteins.bulk.insert_rows``; the page
+   importer has its own benchmark, ``bench_import.py``): Homo sapiens with ``--proteins``
+   proteins and ``--interactions`` interactions with evidence, one hub TF with
+   ``--hub-targets`` targets, and Mus musculus with a tenth of both, the small organism whose
+   download shows that memory does not grow with rows. Then ANALYZE.
+2. Times the pages in-process with ``django.test.Client`` (server time, no network): warm-up
+   requests, then ``--requests`` timed ones per page; median and p95 against the goal.
+3. Streams the downloads through the client's ``streaming_content``: rows/s, and the peak
+   resident memory of the process during the stream above what it held before.
+4. Prints the machine and writes the results to ``bench/out/web-results-<engine>-<interactions>.json``.
+
+Every measurement runs in a fresh child process of this script (``--child``), with production
+settings (``DEBUG=0``: with ``DEBUG=1`` Django records every query), so that what one phase
+allocated does not hide or inflate what the next one needs. See ``bench/README.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import gc
+import json
+import os
+import platform
+import random
+import secrets
+import sqlite3
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+from urllib.parse import quote, unquote, urlsplit
+
+BENCH_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = BENCH_DIR.parent
+OUT_DIR = BENCH_DIR / "out"
+STATIC_ROOT = OUT_DIR / "web-static"  # collectstatic's output: DEBUG=0 serves hashed names from its manifest
+
+GOAL_P95_MS = 150
+WARM_UP_REQUESTS = 3
+# How much of a slow page's queries the console shows; the results file has all.
+PLAN_LINES = 40
+SQL_CHARS = 400
+QUIET_LOAD = 1.5  # wait until the 1-minute load average is below this ...
+QUIET_POLL_SECONDS = 60  # ... looking every minute ...
+QUIET_WAIT_LIMIT = 15 * 60  # ... for at most this long, then measure anyway and say so.
+
+HUMAN, MOUSE = 9606, 10090
+SEARCH_TERM = "ZNF"  # the largest gene family: a search that matches many
+HUB_NAME = "CTCF"
+# ZNF<n> names this share of the proteins, the other families share the rest.
+ZNF_SHARE = 0.07
+FAMILIES = ("SLC", "KRT", "TMEM", "CCDC", "FAM", "KLHL", "ANKRD", "RNF", "PCDH", "SOX", "FOX", "KLF", "MYO", "COL")
+SOURCE_DATABASES = {  # name -> weight: how often it supports an interaction
+    "GTRD": 55,
+    "ReMap": 30,
+    "ChIP-Atlas": 20,
+    "TRRUST": 4,
+    "ORegAnno": 3,
+    "PAZAR": 2,
+    "HTRI": 2,
+    "TRED": 2,
+    "DoRothEA": 3,
+    "InnateDB": 1,
+    "CytReg": 1,
+    "GEREDB": 1,
+}
+DETECTION_METHODS = {
+    "chromatin immunoprecipitation assay": 70,
+    "chromatin immunoprecipitation array": 10,
+    "electrophoretic mobility shift assay": 5,
+    "luciferase reporter assay": 5,
+    "inferred by curator": 3,
+    "DNase I footprinting": 2,
+    "array technology/partial DNA sequence identification by hybridization": 2,
+    "DAP-seq": 2,
+    "one hybrid": 1,
+}
+STATUS_SHARES = (("rejected", 0.01), ("flagged", 0.02), ("approved", 0.03))  # the rest: unreviewed
+SMALL_SCALE_SHARE = 0.03
+MEMORY_CHECKPOINTS = 10  # resident memory noted this many times along each download
+CHUNK = 50_000  # rows per executemany
+
+
+def main(argv=None):
+    args = parse_arguments(argv)
+    if args.child:
+        # A measuring child: one phase, its result as JSON on the last line of stdout.
+        print(json.dumps(CHILD_PHASES[args.child](json.loads(args.plan))))
+        return 0
+    OUT_DIR.mkdir(exist_ok=True)
+    set_production_environment()
+    waited = wait_until_quiet() if args.wait else "not waited (--no-wait)"
+    project = args.project.resolve()
+    info = machine(project)
+    database_url, info["engine"] = fresh_database(args.database_url, args.interactions)
+    os.environ["DATABASE_URL"] = database_url
+    print(
+        f"Machine: {info['nproc']} CPUs ({info['cpu']}), {info['memory_mb']:,} MB RAM, Python {info['python']}, "
+        f"{info['engine']}, {info['date']}\nLoad before starting: {waited}",
+        flush=True,
+    )
+
+    sizes = {
+        "proteins": max(args.proteins, args.hub_targets + 1),
+        "interactions": args.interactions,
+        "hub_targets": args.hub_targets,
+        "seed": args.seed,
+        "project": str(project),
+    }
+    if sizes["proteins"] > args.proteins:
+        print(
+            f"Note: a hub with {args.hub_targets:,} distinct targets needs {args.hub_targets + 1:,} proteins; "
+            f"Homo sapiens gets {sizes['proteins']:,} instead of {args.proteins:,}."
+        )
+    build = build_database(sizes)
+    report_build(build)
+
+    plan = {**build, "requests": args.requests, "project": str(project)}
+    pages = run_child("pages", plan)
+    report_pages(pages)
+    streams = [run_child("stream", {**plan, **download}) for download in downloads(build)]
+    report_streams(streams)
+
+    results = {"machine": info, "load_before": waited, "sizes": sizes, "build": build, "pages": pages}
+    results["streams"] = streams
+    engine = "sqlite" if database_url.startswith("sqlite") else "postgresql"
+    path = OUT_DIR / f"web-results-{engine}-{args.interactions}.json"
+    path.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"\nResults saved to {relative(path)}")
+    return 0
+
+
+def parse_arguments(argv):
+    parser = argparse.ArgumentParser(description="Benchmark the public pages and downloads on a synthetic database.")
+    parser.add_argument(
+        "--database-url", help="postgres://user@host:port/name, dropped and recreated (default: SQLite)."
+    )
+    parser.add_argument("--interactions", type=int, default=1_000_000, help="Homo sapiens interactions.")
+    parser.add_argument(
+        "--proteins",
+        type=int,
+        default=15_000,
+        help="Homo sapiens proteins (raised to --hub-targets + 1 if lower: the hub's targets are distinct proteins).",
+    )
+    parser.add_argument("--hub-targets", type=int, default=20_000, help="Targets of the hub TF.")
+    parser.add_argument("--requests", type=int, default=50, help="Timed requests per page.")
+    parser.add_argument("--seed", type=int, default=1, help="Seed of the synthetic data.")
+    parser.add_argument(
+        "--no-wait", dest="wait", action="store_false", help="Do not wait for a load average below 1.5 first."
+    )
+    parser.add_argument(
+        "--project",
+        type=Path,
+        default=PROJECT_DIR,
+        help="The Django project benchmarked, e.g. a snapshot made with git archive (default: %(default)s).",
+    )
+    parser.add_argument("--child", choices=sorted(CHILD_PHASES), help=argparse.SUPPRESS)
+    parser.add_argument("--plan", default="{}", help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
+
+
+# The environment: production settings, a quiet machine, a fresh database.
+
+
+def set_production_environment():
+    """DEBUG off (no query log), a secret key, the test client's host allowed."""
+    debug = os.environ.get("DEBUG", "").strip().lower()
+    if debug not in ("", "0", "false", "no", "off"):
+        print(f"Note: DEBUG={debug} ignored; the benchmark runs with DEBUG=0 (DEBUG=1 records every query).")
+    os.environ["DEBUG"] = "0"
+    if len(os.environ.get("SECRET_KEY", "")) < 50:
+        os.environ["SECRET_KEY"] = secrets.token_urlsafe(50)
+    os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost")
+    os.environ.setdefault("LOG_LEVEL", "ERROR")
+
+
+def wait_until_quiet():
+    """Wait until the 1-minute load average is below QUIET_LOAD; say how it went."""
+    deadline = time.monotonic() + QUIET_WAIT_LIMIT
+    waited = 0
+    while True:
+        load = os.getloadavg()[0]
+        if load < QUIET_LOAD:
+            return f"load average {load:.2f} after waiting {waited // 60} min"
+        if time.monotonic() >= deadline:
+            return f"load average still {load:.2f} after {waited // 60} min of waiting; measured anyway"
+        print(f"  (load average {load:.2f}: waiting for it to fall below {QUIET_LOAD})", flush=True)
+        time.sleep(QUIET_POLL_SECONDS)
+        waited += QUIET_POLL_SECONDS
+
+
+def fresh_database(database_url, interactions):
+    """A URL naming a new, empty database, and a description of the engine."""
+    if database_url is None:
+        path = OUT_DIR / f"web-{interactions}.sqlite3"
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        return f"sqlite:///{path}", f"SQLite {sqlite3.sqlite_version} ({relative(path)})"
+    if urlsplit(database_url).scheme not in ("postgres", "postgresql", "pgsql"):
+        raise SystemExit("--database-url: give a postgres://user@host:port/name URL (SQLite is the default).")
+    version = recreate_postgres_database(database_url)
+    return database_url, f"PostgreSQL {version} ({urlsplit(database_url).path[1:]})"
+
+
+def recreate_postgres_database(database_url):
+    """Drop and create the URL's database; return the server version."""
+    import psycopg
+    from psycopg import sql
+
+    url = urlsplit(database_url)
+    name = unquote(url.path.lstrip("/"))
+    if not name or name in ("postgres", "template0", "template1"):
+        raise SystemExit(f"--database-url: refusing to drop the database {name!r}; name a benchmark database.")
+    connection = psycopg.connect(
+        host=url.hostname,
+        port=url.port or 5432,
+        user=unquote(url.username or "postgres"),
+        password=unquote(url.password or "") or None,
+        dbname="postgres",
+        autocommit=True,
+    )
+    with connection:
+        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        return connection.execute("SHOW server_version").fetchone()[0]
+
+
+def machine(project):
+    cpu_lines = Path("/proc/cpuinfo").read_text().splitlines()
+    memory_lines = Path("/proc/meminfo").read_text().splitlines()
+    cpu = next((line.split(":", 1)[1].strip() for line in cpu_lines if line.startswith("model name")), "unknown")
+    memory_kb = next((int(line.split()[1]) for line in memory_lines if line.startswith("MemTotal")), 0)
+    return {
+        "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "nproc": os.cpu_count(),
+        "cpu": cpu,
+        "memory_mb": memory_kb // 1024,
+        "python": platform.python_version(),
+        "code": code_revision(project),
+    }
+
+
+def code_revision(project):
+    """The commit benchmarked, and whether the code differs from it (others may be editing the checkout)."""
+
+    def git(*args):
+        result = subprocess.run(["git", *args], cwd=project, capture_output=True, text=True, check=False)
+        return result.stdout.strip() if result.returncode == 0 else ""
+
+    if git("rev-parse", "--show-toplevel") != str(project):
+        return f"{project} (not a git checkout: a snapshot?)"
+    dirty = git("status", "--porcelain", "--untracked-files=no", "--", "proteins", "portal", "templates", "curation")
+    return git("rev-parse", "--short", "HEAD") + (" + uncommitted changes" if dirty else "")
+
+
+def relative(path):
+    try:
+        return path.relative_to(PROJECT_DIR)
+    except ValueError:
+        return path
+
+
+# Children: each phase runs in a fresh process of this script.
+
+
+def run_child(phase, plan):
+    """Run ``phase`` in a child process (its progress goes to our stderr) and return its JSON result."""
+    command = [sys.executable, str(Path(__file__).resolve()), "--child", phase, "--plan", json.dumps(plan)]
+    result = subprocess.run(command, cwd=plan["project"], stdout=subprocess.PIPE, text=True, check=False)
+    if result.returncode != 0:
+        raise SystemExit(f"The {phase} phase failed with exit status {result.returncode}.")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def set_up_django(project):
+    sys.path.insert(0, project)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    import django
+
+    django.setup()
+
+
+def progress(text):
+    print(text, file=sys.stderr, flush=True)
+
+
+# Phase 1: the database.
+
+
+def build_database(sizes):
+    """Migrate (a manage.py process), then fill the database (a child); the timings of both."""
+    started = time.perf_counter()
+    migrate = subprocess.run(
+        [sys.executable, str(Path(sizes["project"], "manage.py")), "migrate", "--no-input"],
+        cwd=sizes["project"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if migrate.returncode != 0:
+        sys.stderr.write(migrate.stdout[-3000:] + migrate.stderr[-3000:])
+        raise SystemExit("manage.py migrate failed.")
+    migrate_seconds = time.perf_counter() - started
+    build = run_child("build", sizes)
+    build["seconds"]["migrate"] = migrate_seconds
+    build["seconds"]["total"] = time.perf_counter() - started
+    return build
+
+
+def fill_database(sizes):
+    """The ``build`` child: generate and insert the data, ANALYZE, and describe what was made."""
+    set_up_django(sizes["project"])
+    from django.db import connection
+
+    from proteins.models import Organism
+
+    rng = random.Random(sizes["seed"])
+    seconds = {}
+    started = time.perf_counter()
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA cache_size = -262144")  # 256 MB: the indexes of the link tables stay in memory
+    organisms = {organism.taxon_id: organism.pk for organism in Organism.objects.filter(taxon_id__in=(HUMAN, MOUSE))}
+    evidence = insert_vocabularies(rng, sizes["interactions"])
+    accession_numbers = iter(rng.sample(range(ACCESSION_COUNT), sizes["proteins"] + sizes["proteins"] // 10))
+    next_ids = {"protein": 1, "interaction": 1}
+    state = {"rng": rng, "evidence": evidence, "accessions": accession_numbers, "next_ids": next_ids}
+    human = insert_organism(state, organisms[HUMAN], sizes["proteins"], sizes["interactions"], sizes["hub_targets"])
+    mouse = insert_organism(state, organisms[MOUSE], sizes["proteins"] // 10, sizes["interactions"] // 10, None)
+    reset_sequences()
+    seconds["generate_and_insert"] = time.perf_counter() - started
+    progress("  analysing ...")
+    started = time.perf_counter()
+    analyse()
+    seconds["analyze"] = time.perf_counter() - started
+    return {
+        "seconds": seconds,
+        "counts": table_counts(),
+        "database_mb": round(database_bytes() / 1e6),
+        "human": human,
+        "mouse": mouse,
+        "search_term": SEARCH_TERM,
+    }
+
+
+# UniProt's six-character accessions: [OPQ][0-9][A-Z0-9]{3}[0-9], numbered.
+ALPHANUMERIC = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+ACCESSION_COUNT = 3 * 10 * 36**3 * 10
+
+
+def accession(number):
+    """The ``number``-th accession of the pattern [OPQ][0-9][A-Z0-9]{3}[0-9]."""
+    number, last = divmod(number, 10)
+    number, third = divmod(number, 36)
+    number, second = divmod(number, 36)
+    number, first = divmod(number, 36)
+    letter, digit = divmod(number, 10)
+    return f"{'OPQ'[letter]}{digit}{ALPHANUMERIC[first]}{ALPHANUMERIC[second]}{ALPHANUMERIC[third]}{last}"
+
+
+def gene_names(rng, count, taxon_id):
+    """``count`` gene symbols: ZNF<n> for ZNF_SHARE of them, other families for the rest; a few empty or double."""
+    numbers = {}
+    names = []
+    for _ in range(count):
+        family = "ZNF" if rng.random() < ZNF_SHARE else rng.choice(FAMILIES)
+        numbers[family] = numbers.get(family, 0) + 1
+        name = f"{family}{numbers[family]}"
+        names.append(name if taxon_id == HUMAN else name.capitalize())
+    for position in rng.sample(range(1, count), count // 100):
+        names[position] = ""  # a partner row without a name
+    for position in rng.sample(range(1, count), count // 100):
+        names[position] = f"{names[position]};{names[position]}L" if names[position] else ""
+    return names
+
+
+def insert_vocabularies(rng, interactions):
+    """Source databases, detection methods and publications; their ids and weights for sampling."""
+    from proteins.models import DetectionMethod, Publication, SourceDatabase
+
+    def vocabulary(model, weights):
+        model.objects.bulk_create(model(name=name) for name in weights)
+        ids = dict(model.objects.values_list("name", "pk"))
+        return [ids[name] for name in weights], list(weights.values())
+
+    pmids = rng.sample(range(1_000_000, 40_000_000), max(1000, interactions // 20))
+    for start in range(0, len(pmids), CHUNK):
+        insert(Publication, ["pmid"], [(pmid,) for pmid in pmids[start : start + CHUNK]])
+    return {
+        "sources": vocabulary(SourceDatabase, SOURCE_DATABASES),
+        "methods": vocabulary(DetectionMethod, DETECTION_METHODS),
+        "pmids": pmids,
+    }
+
+
+def insert_organism(state, organism_id, proteins, interactions, hub_targets):
+    """Proteins and interactions of one organism; what the pages and downloads will be asked for.
+
+    ``state`` holds what the organisms share: the random generator, the evidence to draw
+    from, the unused accession numbers and the next free ids.
+    """
+    from proteins.models import Organism
+
+    rng, next_ids = state["rng"], state["next_ids"]
+    taxon_id = Organism.objects.get(pk=organism_id).taxon_id
+    progress(f"  taxon {taxon_id}: {proteins:,} proteins ...")
+    first_protein = next_ids["protein"]
+    protein_ids = list(range(first_protein, first_protein + proteins))
+    next_ids["protein"] += proteins
+    names = gene_names(rng, proteins, taxon_id)
+    if hub_targets:
+        names[0] = HUB_NAME
+    accessions = [accession(next(state["accessions"])) for _ in protein_ids]
+    insert_proteins(rng, organism_id, protein_ids, accessions, names)
+
+    progress(f"  taxon {taxon_id}: {interactions:,} interactions with evidence ...")
+    pairs = interaction_pairs(rng, protein_ids, interactions, hub_targets)
+    first_interaction = next_ids["interaction"]
+    next_ids["interaction"] += len(pairs)
+    statuses = insert_interactions(rng, organism_id, pairs, first_interaction, state["evidence"])
+
+    hub_id = protein_ids[0] if hub_targets else Counter(tf for tf, _target in pairs).most_common(1)[0][0]
+    index_of = {protein_id: index for index, protein_id in enumerate(protein_ids)}
+    hub_rows = [(position, target) for position, (tf, target) in enumerate(pairs) if tf == hub_id]
+    public_hub_rows = [(position, target) for position, target in hub_rows if statuses[position] != "rejected"]
+    _position, shown_target = public_hub_rows[0]
+    return {
+        "taxon_id": taxon_id,
+        "proteins": proteins,
+        "interactions": len(pairs),
+        "public_interactions": sum(status != "rejected" for status in statuses),
+        "hub": accessions[index_of[hub_id]],
+        "hub_targets": len(hub_rows),
+        "hub_public_targets": len(public_hub_rows),
+        "hub_target_shown": accessions[index_of[shown_target]],
+        "proteins_named_like_search": sum(SEARCH_TERM.lower() in name.lower() for name in names),
+    }
+
+
+def insert_proteins(rng, organism_id, protein_ids, accessions, names):
+    from django.db import connection
+    from django.utils import timezone
+
+    from proteins.models import GeneId, Protein
+
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    same = {"organism": organism_id, "jaspar_matrices": "[]", "provenance": "page", "page_hash": "", "created_at": now}
+    same["updated_at"] = now
+    columns = ["id", "accession", "gene_name", "description", *same]
+    rows = [
+        (pk, acc, name, f"Synthetic protein **{name or acc}** of the web benchmark.", *same.values())
+        for pk, acc, name in zip(protein_ids, accessions, names, strict=True)
+    ]
+    insert(Protein, columns, rows)
+    gene_ids = iter(rng.sample(range(1, 200_000_000), 2 * len(protein_ids)))
+    links = []
+    for protein_id in protein_ids:
+        links.append((protein_id, next(gene_ids)))
+        if rng.random() < 0.05:  # a UniProt entry of two genes
+            links.append((protein_id, next(gene_ids)))
+    insert(GeneId, ["protein", "gene_id"], links)
+
+
+def interaction_pairs(rng, protein_ids, interactions, hub_targets):
+    """(TF, target) pairs, distinct, shuffled: the hub (the first protein) and a tenth of the proteins as TFs.
+
+    The other TFs' numbers of targets fall off like 1/rank (a few with thousands, most with
+    a hundred or two), never above the hub's. Shuffled, so a TF's rows are spread over the
+    table as an import of many pages leaves them, not stored together.
+    """
+    proteins = len(protein_ids)
+    tf_count = max(2, proteins // 10)
+    cap = min(proteins - 1, hub_targets or proteins - 1)
+    others = interactions - (hub_targets or 0)
+    if others < 0 or others > (tf_count - (1 if hub_targets else 0)) * cap:
+        raise SystemExit(f"{interactions:,} interactions do not fit {proteins:,} proteins with {tf_count:,} TFs.")
+    counts = ([hub_targets] if hub_targets else []) + spread(others, tf_count - (1 if hub_targets else 0), cap)
+    tfs = [0, *rng.sample(range(1, proteins), tf_count - 1)]
+    pairs = []
+    for tf, count in zip(tfs, counts, strict=True):
+        targets = [target for target in rng.sample(range(proteins), count + 1) if target != tf][:count]
+        pairs.extend((protein_ids[tf], protein_ids[target]) for target in targets)
+    rng.shuffle(pairs)
+    return pairs
+
+
+def spread(total, parts, cap):
+    """``total`` split into ``parts`` counts falling off like 1/rank, each at most ``cap``."""
+    weights = [1 / (rank + 10) for rank in range(parts)]
+    counts = [0] * parts
+    remaining = total
+    while remaining:
+        open_parts = [part for part in range(parts) if counts[part] < cap]
+        scale = remaining / sum(weights[part] for part in open_parts)
+        for part in open_parts:
+            added = min(cap - counts[part], max(1, int(weights[part] * scale)), remaining)
+            counts[part] += added
+            remaining -= added
+            if not remaining:
+                break
+    return counts
+
+
+def insert_interactions(rng, organism_id, pairs, first_id, evidence):
+    """The interactions and their evidence links, a chunk at a time; their statuses in order."""
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from proteins.models import Interaction
+
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    same = {"organism": organism_id, "version": 1, "created_at": now, "updated_at": now}
+    columns = ["id", "tf", "target", "small_scale", "status", *same]
+    links = {
+        Interaction.source_databases.through: ("sourcedatabase", evidence["sources"], (1, 1, 1, 2, 2, 3)),
+        Interaction.detection_methods.through: ("detectionmethod", evidence["methods"], (1, 1, 1, 2)),
+    }
+    statuses = []
+    for start in range(0, len(pairs), CHUNK):
+        rows = []
+        for pk, (tf, target) in enumerate(pairs[start : start + CHUNK], start=first_id + start):
+            status = pick_status(rng.random())
+            statuses.append(status)
+            rows.append((pk, tf, target, rng.random() < SMALL_SCALE_SHARE, status, *same.values()))
+        ids = [row[0] for row in rows]
+        with transaction.atomic():
+            insert(Interaction, columns, rows)
+            for through, (column, (values, weights), sizes) in links.items():
+                insert(through, ["interaction", column], weighted_links(rng, ids, values, weights, sizes))
+            insert(
+                Interaction.publications.through,
+                ["interaction", "publication"],
+                [(pk, pmid) for pk in ids for pmid in rng.sample(evidence["pmids"], rng.choice((1, 1, 2, 3)))],
+            )
+    return statuses
+
+
+def insert(model, columns, rows):
+    """``proteins.bulk.insert_rows`` on SQLite; COPY on PostgreSQL, where executemany is the slow part of the build."""
+    from django.db import connection
+
+    from proteins.bulk import insert_rows
+
+    if connection.vendor != "postgresql":
+        insert_rows(model, columns, rows)
+        return
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(model._meta.get_field(column).column) for column in columns)
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {quote(model._meta.db_table)} ({names}) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            copy.write_row(row)
+
+
+def pick_status(draw):
+    for status, share in STATUS_SHARES:
+        if draw < share:
+            return status
+        draw -= share
+    return "unreviewed"
+
+
+def weighted_links(rng, ids, values, weights, sizes):
+    """(id, value) pairs: each id gets 1 to max(sizes) distinct values, drawn by weight."""
+    links = []
+    for pk in ids:
+        chosen = set(rng.choices(values, weights, k=rng.choice(sizes)))
+        links.extend((pk, value) for value in chosen)
+    return links
+
+
+def reset_sequences():
+    """PostgreSQL: move the id sequences past the ids inserted explicitly."""
+    from django.apps import apps
+    from django.core.management.color import no_style
+    from django.db import connection
+
+    models = apps.get_app_config("proteins").get_models(include_auto_created=True)
+    with connection.cursor() as cursor:
+        for statement in connection.ops.sequence_reset_sql(no_style(), list(models)):
+            cursor.execute(statement)
+
+
+def analyse():
+    """Statistics for the planner; on PostgreSQL also VACUUM, which autovacuum would otherwise run mid-benchmark."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE" if connection.vendor == "sqlite" else "VACUUM (ANALYZE)")
+
+
+def table_counts():
+    from proteins.models import GeneId, Interaction, Protein, Publication
+
+    return {
+        "proteins": Protein.objects.count(),
+        "gene_ids": GeneId.objects.count(),
+        "interactions": Interaction.objects.count(),
+        "source_links": Interaction.source_databases.through.objects.count(),
+        "method_links": Interaction.detection_methods.through.objects.count(),
+        "publication_links": Interaction.publications.through.objects.count(),
+        "publications": Publication.objects.count(),
+        "rejected": Interaction.objects.filter(status="rejected").count(),
+        "flagged": Interaction.objects.filter(status="flagged").count(),
+        "approved": Interaction.objects.filter(status="approved").count(),
+        "small_scale": Interaction.objects.filter(small_scale=True).count(),
+    }
+
+
+def database_bytes():
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        name = str(connection.settings_dict["NAME"])
+        return sum(Path(name + suffix).stat().st_size for suffix in ("", "-wal") if Path(name + suffix).exists())
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_database_size(current_database())")
+        return cursor.fetchone()[0]
+
+
+def report_build(build):
+    seconds, counts = build["seconds"], build["counts"]
+    human = build["human"]
+    print(
+        f"\nBuild: {seconds['total']:.1f} s (migrate {seconds['migrate']:.1f} s, generate and insert "
+        f"{seconds['generate_and_insert']:.1f} s, ANALYZE {seconds['analyze']:.1f} s), {build['database_mb']:,} MB\n"
+        f"  {counts['proteins']:,} proteins, {counts['gene_ids']:,} gene ids, {counts['interactions']:,} interactions "
+        f"({counts['rejected']:,} rejected, {counts['flagged']:,} flagged, {counts['approved']:,} approved, "
+        f"{counts['small_scale']:,} small-scale), links: {counts['source_links']:,} source, "
+        f"{counts['method_links']:,} method, {counts['publication_links']:,} PubMed ({counts['publications']:,} ids)\n"
+        f"  Homo sapiens: {human['proteins']:,} proteins, {human['interactions']:,} interactions; hub {HUB_NAME} "
+        f"{human['hub']} with {human['hub_targets']:,} targets; {human['proteins_named_like_search']:,} names "
+        f"contain {SEARCH_TERM}\n"
+        f"  Mus musculus: {build['mouse']['proteins']:,} proteins, {build['mouse']['interactions']:,} interactions",
+        flush=True,
+    )
+
+
+# Phase 2: the pages.
+
+
+def pages_of(build):
+    human = build["human"]
+    hub, term = human["hub"], quote(build["search_term"])
+    return [
+        ("hub entry page", f"/protein/{hub}/"),
+        ("hub targets, page 200", f"/protein/{hub}/?targets-page=200"),
+        ("hub targets from GTRD", f"/protein/{hub}/?targets-source=GTRD"),
+        ("browse, default sort", f"/browse/{HUMAN}/"),
+        ("browse, most interactions first", f"/browse/{HUMAN}/?sort=-interactions"),
+        (f"browse, name contains {build['search_term']}", f"/browse/{HUMAN}/?name={term}"),
+        (f"search {build['search_term']}", f"/search/?q={term}"),
+        ("interaction page", f"/interaction/{hub}/{human['hub_target_shown']}/"),
+        ("network JSON, limit 2000", f"/protein/{hub}/network.json?limit=2000"),
+    ]
+
+
+def time_pages(plan):
+    """The ``pages`` child: every page timed, its queries profiled, slow ones explained."""
+    set_up_django(plan["project"])
+    use_static_root(collect=True)
+    from django.test import Client
+
+    client = Client()
+    results = []
+    for label, url in pages_of(plan):
+        progress(f"  {label}: {url}")
+        for _ in range(WARM_UP_REQUESTS):
+            fetch(client, url)
+        before = cpu_snapshot()
+        samples = [fetch(client, url) for _ in range(plan["requests"])]
+        cpu = cpu_used(before)
+        queries = profile_queries(client, url)
+        result = {"label": label, "url": url, **percentiles(samples), "cpu": cpu, "queries": len(queries)}
+        queries.sort(key=lambda query: query[0], reverse=True)
+        result["queries_ms"] = round(sum(query[0] for query in queries), 1)
+        result["query_log"] = [{"ms": round(ms, 1), "sql": sql} for ms, sql, _params in queries]
+        if result["p95_ms"] > GOAL_P95_MS and queries:
+            _ms, sql, params = queries[0]
+            result["slowest_plan"] = explain(sql, params)
+        results.append(result)
+    return results
+
+
+def use_static_root(collect=False):
+    """Static files from bench/out: with DEBUG=0, templates name them by the hashes of collectstatic's manifest.
+
+    Called before the first request: WhiteNoise reads STATIC_ROOT when the middleware is built.
+    """
+    from django.conf import settings
+    from django.core.management import call_command
+
+    settings.STATIC_ROOT = STATIC_ROOT
+    if collect:
+        call_command("collectstatic", interactive=False, verbosity=0)
+
+
+def fetch(client, url):
+    """Milliseconds to serve ``url`` (a secure request: DEBUG=0 redirects plain HTTP)."""
+    started = time.perf_counter()
+    response = client.get(url, secure=True)
+    if response.status_code != 200:
+        raise SystemExit(f"{url}: status {response.status_code}")
+    return (time.perf_counter() - started) * 1000
+
+
+def percentiles(samples):
+    ordered = sorted(samples)
+    rank = max(0, -(-95 * len(ordered) // 100) - 1)  # nearest-rank 95th percentile
+    return {
+        "median_ms": round(statistics.median(ordered), 1),
+        "p95_ms": round(ordered[rank], 1),
+        "min_ms": round(ordered[0], 1),
+        "max_ms": round(ordered[-1], 1),
+        "requests": len(ordered),
+    }
+
+
+class QueryLog:
+    """An execute wrapper noting each query's time (the execute call: the rows before the first are found)."""
+
+    def __init__(self):
+        self.queries = []
+
+    def __call__(self, execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.queries.append(((time.perf_counter() - started) * 1000, sql, params))
+
+
+def profile_queries(client, url):
+    from django.db import connection
+
+    log = QueryLog()
+    with connection.execute_wrapper(log):
+        fetch(client, url)
+    return log.queries
+
+
+def explain(sql, params):
+    """The plan of a query: EXPLAIN QUERY PLAN (SQLite) or EXPLAIN (ANALYZE, BUFFERS) (PostgreSQL)."""
+    from django.db import connection
+
+    prefix = "EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN (ANALYZE, BUFFERS) "
+    with connection.cursor() as cursor:
+        cursor.execute(prefix + sql, params)
+        rows = cursor.fetchall()
+    if connection.vendor == "sqlite":
+        return [f"{parent}/{node}: {detail}" for node, parent, _unused, detail in rows]
+    return [row[0] for row in rows]
+
+
+def report_pages(pages):
+    print(f"\nPages: server time in-process, {pages[0]['requests']} requests each after {WARM_UP_REQUESTS} warm-ups")
+    print(
+        f"  {'page':38} {'median':>8} {'p95':>8}  goal p95 <= {GOAL_P95_MS} ms   "
+        "queries: number, ms in SQL, slowest (one profiled request)"
+    )
+    for page in pages:
+        verdict = "OK" if page["p95_ms"] <= GOAL_P95_MS else "MISSED"
+        slowest = page["query_log"][0]["ms"] if page["query_log"] else 0
+        print(
+            f"  {page['label']:38} {page['median_ms']:6.1f} ms {page['p95_ms']:6.1f} ms  {verdict:23}"
+            f"{page['queries']:3}, {page['queries_ms']:6.1f} ms, {slowest:6.1f} ms"
+        )
+    for page in pages:
+        if "slowest_plan" in page:
+            print(f"\n  {page['label']} misses the goal; its slowest queries:")
+            for query in page["query_log"][:5]:
+                print(f"    {query['ms']:7.1f} ms  {without_columns(query['sql'])[:SQL_CHARS]}")
+            plan = page["slowest_plan"]
+            shown = (
+                plan if len(plan) <= PLAN_LINES else [*plan[:PLAN_LINES], f"... {len(plan) - PLAN_LINES} more lines"]
+            )
+            print("    plan of the slowest:\n      " + "\n      ".join(shown))
+    if any(page["cpu"]["others"] > 0.3 for page in pages):
+        print("  WARNING: other processes kept CPUs busy while pages were timed (see 'cpu' in the results).")
+
+
+def without_columns(sql):
+    """``sql`` with its outer SELECT list cut to "...": the FROM, WHERE and ORDER BY tell where the time goes."""
+    depth = 0
+    for position, character in enumerate(sql):
+        depth += {"(": 1, ")": -1}.get(character, 0)
+        if depth == 0 and sql.startswith(" FROM ", position):
+            keyword = "SELECT DISTINCT " if sql.startswith("SELECT DISTINCT ") else "SELECT "
+            return keyword + "..." + sql[position:]
+    return sql
+
+
+# Phase 3: the downloads.
+
+
+def downloads(build):
+    human, mouse = build["human"], build["mouse"]
+    return [
+        {
+            "label": f"hub's targets TSV ({human['hub']})",
+            "url": f"/protein/{human['hub']}/targets.tsv",
+            "rows": human["hub_public_targets"],
+        },
+        {
+            "label": "Mus musculus TSV",
+            "url": f"/downloads/{MOUSE}/interactions.tsv",
+            "rows": mouse["public_interactions"],
+        },
+        {
+            "label": "Homo sapiens TSV",
+            "url": f"/downloads/{HUMAN}/interactions.tsv",
+            "rows": human["public_interactions"],
+        },
+        {
+            "label": "Mus musculus MITAB",
+            "url": f"/downloads/{MOUSE}/interactions.mitab",
+            "rows": mouse["public_interactions"],
+        },
+        {
+            "label": "Homo sapiens MITAB",
+            "url": f"/downloads/{HUMAN}/interactions.mitab",
+            "rows": human["public_interactions"],
+        },
+    ]
+
+
+def stream_download(plan):
+    """The ``stream`` child: one download read through, with the process's memory watched."""
+    set_up_django(plan["project"])
+    use_static_root()
+    from django.test import Client
+
+    client = Client()
+    # Warm up on a short download: imports, URL resolver, database connection.
+    warm_up = client.get(f"/protein/{plan['human']['hub']}/tfs.tsv", secure=True)
+    b"".join(warm_up.streaming_content)
+    warm_up.close()
+    gc.collect()
+    before_kb = memory_kb()["VmRSS"]
+    peak_reset = reset_peak_memory()
+    sampler = MemorySampler()
+    sampler.start()
+    cpu_before = cpu_snapshot()
+    started = time.perf_counter()
+    response = client.get(plan["url"], secure=True)
+    if response.status_code != 200:
+        raise SystemExit(f"{plan['url']}: status {response.status_code}")
+    size = lines = 0
+    first_row = None
+    step = max(1, plan["rows"] // MEMORY_CHECKPOINTS)
+    memory_by_rows = []  # (rows so far, resident MB): flat, or growing with rows?
+    for chunk in response.streaming_content:
+        size += len(chunk)
+        lines += chunk.count(b"\n")
+        if first_row is None and lines > 1:
+            first_row = time.perf_counter() - started
+        if lines >= (len(memory_by_rows) + 1) * step:
+            memory_by_rows.append((lines - 1, round(memory_kb()["VmRSS"] / 1024, 1)))
+    response.close()
+    seconds = time.perf_counter() - started
+    cpu = cpu_used(cpu_before)
+    sampler.stop()
+    peak_kb = max(sampler.peak_kb, memory_kb()["VmHWM"] if peak_reset else 0)
+    rows = lines - 1  # the header line
+    if rows != plan["rows"]:
+        raise SystemExit(f"{plan['url']}: {rows:,} rows streamed, {plan['rows']:,} public interactions expected")
+    return {
+        "label": plan["label"],
+        "url": plan["url"],
+        "rows": rows,
+        "megabytes": round(size / 1e6, 1),
+        "seconds": round(seconds, 2),
+        "first_row_ms": round((first_row or seconds) * 1000, 1),
+        "rows_per_second": round(rows / seconds),
+        "rss_before_mb": round(before_kb / 1024, 1),
+        "rss_peak_mb": round(peak_kb / 1024, 1),
+        "rss_increase_mb": round((peak_kb - before_kb) / 1024, 1),
+        "peak_from": "VmHWM reset before the stream" if peak_reset else "VmRSS sampled every 10 ms",
+        "rss_mb_by_rows": memory_by_rows,
+        "cpu": cpu,
+    }
+
+
+def memory_kb():
+    values = {}
+    for line in Path("/proc/self/status").read_text().splitlines():
+        key, _, rest = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            values[key] = int(rest.split()[0])
+    return values
+
+
+def reset_peak_memory():
+    """Reset VmHWM to the current RSS (Linux: ``5`` into clear_refs); False if not allowed."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
+
+
+class MemorySampler(threading.Thread):
+    """Samples VmRSS every 10 ms: the peak when VmHWM cannot be reset, a cross-check when it can."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.peak_kb = 0
+        self.done = threading.Event()
+
+    def run(self):
+        while not self.done.is_set():
+            self.peak_kb = max(self.peak_kb, memory_kb()["VmRSS"])
+            self.done.wait(0.01)
+
+    def stop(self):
+        self.done.set()
+        self.join()
+
+
+def report_streams(streams):
+    print("\nDownloads: streamed in-process through streaming_content (server time, no network)")
+    print(
+        f"  {'download':34} {'rows':>10} {'MB':>7} {'s':>7} {'rows/s':>9} {'first row':>9}  "
+        "resident memory: before, peak, increase"
+    )
+    for stream in streams:
+        print(
+            f"  {stream['label']:34} {stream['rows']:>10,} {stream['megabytes']:>7.1f} {stream['seconds']:>7.1f} "
+            f"{stream['rows_per_second']:>9,} {stream['first_row_ms']:>6.0f} ms  {stream['rss_before_mb']:.0f} MB, "
+            f"{stream['rss_peak_mb']:.0f} MB, +{stream['rss_increase_mb']:.1f} MB"
+        )
+    print(f"  Resident MB after each {100 // MEMORY_CHECKPOINTS}% of the rows (flat, or growing with rows?):")
+    for stream in streams:
+        print(f"  {stream['label']:34} " + " ".join(f"{mb:.0f}" for _rows, mb in stream["rss_mb_by_rows"]))
+
+
+# CPU accounting: how busy the machine was while a phase measured.
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_snapshot():
+    fields = list(map(int, Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]))
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields
+    own = os.times()
+    return {
+        "time": time.perf_counter(),
+        "busy": (user + nice + system + irq + softirq + steal) / CLOCK_TICKS,
+        "self": own.user + own.system,
+        "postgres": postgres_cpu_seconds(),
+        "load": os.getloadavg()[0],
+    }
+
+
+def postgres_cpu_seconds():
+    """CPU time of the PostgreSQL server processes (finished backends count in their parent's)."""
+    total = 0
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = Path(entry.path, "stat").read_text()
+        except OSError:
+            continue
+        name, rest = stat.split("(", 1)[1].rsplit(")", 1)
+        if name == "postgres":
+            total += sum(int(value) for value in rest.split()[11:15])  # utime, stime, cutime, cstime
+    return total / CLOCK_TICKS
+
+
+def cpu_used(before):
+    """CPUs kept busy since ``before``: by this process, by PostgreSQL (any client's), by everything else."""
+    after = cpu_snapshot()
+    elapsed = after["time"] - before["time"]
+    own = (after["self"] - before["self"]) / elapsed
+    postgres = (after["postgres"] - before["postgres"]) / elapsed
+    busy = (after["busy"] - before["busy"]) / elapsed
+    return {
+        "self": round(own, 2),
+        "postgres": round(postgres, 2),
+        "others": round(max(0.0, busy - own - postgres), 2),
+        "load_after": after["load"],
+    }
+
+
+CHILD_PHASES = {"build": fill_database, "pages": time_pages, "stream": stream_download}
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,293 @@
+"""The curation API: flag, approve, reject and reopen interactions, comment, read their history.
+
+Thin edges over ``curation.workflow``: each endpoint parses the request, calls one workflow
+function and reports what it did.  Clients authenticate with a token (``Authorization: Token
+<key>``) or a session (then with the CSRF token).  Errors are the API's JSON errors: 401 without
+credentials, 403 when the role does not allow the act (with the workflow's reason), 400 for a
+missing reason or a transition the state does not allow, 404 for an unknown interaction and 409
+when the interaction changed since the version the client names (with its current state).
+"""
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import exceptions, serializers, status
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from proteins.api.serializers import ErrorSerializer
+from proteins.models import Interaction
+
+from . import workflow
+from .models import Comment, CurationEvent
+
+Action = CurationEvent.Action
+READ_COMMENTS = "curation.view_comment"
+READ_EVENTS = "curation.view_curationevent"
+READ_STATE = "proteins.view_interaction"
+
+
+class CurationStateSerializer(serializers.ModelSerializer):
+    """Where an interaction stands in the workflow, and what the requesting user may do next."""
+
+    tf = serializers.SlugRelatedField(
+        slug_field="accession", read_only=True, help_text="UniProt accession of the transcription factor."
+    )
+    target = serializers.SlugRelatedField(
+        slug_field="accession", read_only=True, help_text="UniProt accession of the target."
+    )
+    allowed_actions = serializers.SerializerMethodField(help_text="The transitions you may make on it now.")
+
+    class Meta:
+        model = Interaction
+        fields = ["id", "tf", "target", "status", "version", "allowed_actions"]
+        read_only_fields = fields
+
+    def get_allowed_actions(self, interaction) -> list[str]:
+        return [str(action) for action in workflow.allowed_actions(self.context["request"].user, interaction)]
+
+
+class CurationEventSerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor.get_username", read_only=True, help_text="Who acted.")
+
+    class Meta:
+        model = CurationEvent
+        fields = ["id", "action", "from_status", "to_status", "reason", "actor", "created_at"]
+        read_only_fields = fields
+
+
+class CommentSerializer(serializers.ModelSerializer):
+    author = serializers.CharField(source="author.get_username", read_only=True)
+
+    class Meta:
+        model = Comment
+        fields = ["id", "text", "author", "created_at"]
+        read_only_fields = fields
+
+
+class TransitionRequestSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=10_000,
+        help_text="Why. Required to flag, reject and reopen; optional to approve.",
+    )
+    version = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=1,
+        help_text="The version of the interaction you based the act on. When given and the interaction has "
+        "changed since, nothing is saved and the answer is 409 with its current state.",
+    )
+
+
+class TransitionResultSerializer(serializers.Serializer):
+    interaction = CurationStateSerializer(read_only=True, help_text="The interaction after the act.")
+    event = CurationEventSerializer(read_only=True, help_text="The record of the act.")
+
+
+class CommentRequestSerializer(serializers.Serializer):
+    text = serializers.CharField(allow_blank=True, max_length=10_000, help_text="The comment; not empty.")
+
+
+class ConflictSerializer(ErrorSerializer):
+    """The error of an act based on an older version, with the interaction as it is now."""
+
+    current = CurationStateSerializer(help_text="The interaction as it is now.")
+
+
+class Refused(exceptions.APIException):
+    """The rules refuse the act: a state that does not allow it, a missing reason, an empty comment."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "refused"
+
+
+class StaleVersion(exceptions.APIException):
+    """The client acted on an older version; ``current`` is the interaction as it is now."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+
+    def __init__(self, error):
+        super().__init__(str(error))
+        self.current = error.current
+
+
+def errors(*codes):
+    """The documented error answers of an endpoint."""
+    described = {
+        400: "Refused: the state does not allow it, a reason is missing, or the body is invalid.",
+        401: "No credentials: send `Authorization: Token <key>` or log in.",
+        403: "Your role does not allow it (the reason says why), or the session's CSRF token is missing.",
+        404: "No interaction with this id.",
+    }
+    return {code: OpenApiResponse(ErrorSerializer, description=described[code]) for code in codes}
+
+
+class CurationView(APIView):
+    """A curation endpoint about one interaction: login required, by token or by session with CSRF."""
+
+    # Token first: an anonymous request is then answered 401 with ``WWW-Authenticate: Token``.
+    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    permission_classes = [IsAuthenticated]
+
+    def get_interaction(self):
+        interaction = Interaction.objects.select_related("tf", "target").filter(pk=self.kwargs["pk"]).first()
+        if interaction is None:
+            raise exceptions.NotFound(f"No interaction with the id {self.kwargs['pk']}.")
+        return interaction
+
+    def handle_exception(self, exc):
+        response = super().handle_exception(exc)
+        if isinstance(exc, StaleVersion):
+            response.data["current"] = CurationStateSerializer(exc.current, context=self.get_serializer_context()).data
+        return response
+
+    def get_serializer_context(self):
+        return {"request": self.request, "view": self}
+
+
+def refuse_unless_role(user, action, interaction):
+    """Raise 403 unless ``user``'s role allows ``action`` on ``interaction``.
+
+    Asked before the version is compared, so a user without the role learns nothing about the
+    interaction's current state; whether the state allows the act is judged afterwards, by
+    ``workflow.transition`` under lock.
+    """
+    try:
+        workflow.check(user, action, interaction)
+    except workflow.NotAllowed as error:
+        raise exceptions.PermissionDenied(str(error)) from error
+    except workflow.CurationError:
+        pass  # judged by ``workflow.transition``, after the version
+
+
+def require_permission(user, permission, message):
+    if not user.has_perm(permission):
+        raise exceptions.PermissionDenied(message)
+
+
+class TransitionView(CurationView):
+    """POST one transition of the workflow (``curation_action``) on an interaction."""
+
+    curation_action = None
+
+    def post(self, request, pk):
+        interaction = self.get_interaction()
+        refuse_unless_role(request.user, self.curation_action, interaction)
+        act = TransitionRequestSerializer(data=request.data)
+        act.is_valid(raise_exception=True)
+        try:
+            event = workflow.transition(interaction, self.curation_action, request.user, **act.validated_data)
+        except workflow.ConcurrentEdit as error:
+            raise StaleVersion(error) from error
+        except workflow.NotAllowed as error:
+            raise exceptions.PermissionDenied(str(error)) from error
+        except workflow.CurationError as error:
+            raise Refused(str(error)) from error
+        except Interaction.DoesNotExist as error:  # deleted since it was read
+            raise exceptions.NotFound(f"No interaction with the id {pk}.") from error
+        result = {"interaction": interaction, "event": event}
+        return Response(TransitionResultSerializer(result, context=self.get_serializer_context()).data)
+
+
+TRANSITION_DOCS = {
+    Action.FLAG: ("Flag an interaction", "unreviewed → flagged, for a reviewer to decide. Curator role; reason."),
+    Action.APPROVE: (
+        "Approve an interaction",
+        "unreviewed or flagged → approved. Reviewer role; not by the one who edited its evidence last.",
+    ),
+    Action.REJECT: (
+        "Reject an interaction",
+        "unreviewed or flagged → rejected: hidden from the public site and API. Reviewer role; reason.",
+    ),
+    Action.REOPEN: ("Reopen an interaction", "approved or rejected → flagged. Reviewer role; reason."),
+}
+
+
+def transition_view(action):
+    """The view of one transition, with its own OpenAPI operation."""
+    summary, description = TRANSITION_DOCS[action]
+    view = type(f"{action.capitalize()}View", (TransitionView,), {"curation_action": action})
+    schema = extend_schema(
+        operation_id=f"interactions_{action}",
+        summary=summary,
+        description=description,
+        tags=["curation"],
+        request=TransitionRequestSerializer,
+        responses=errors(400, 401, 403, 404)
+        | {
+            200: TransitionResultSerializer,
+            409: OpenApiResponse(ConflictSerializer, description="Changed since `version`: nothing saved."),
+        },
+    )
+    return extend_schema_view(post=schema)(view).as_view()
+
+
+class CommentsView(CurationView):
+    @extend_schema(
+        operation_id="interactions_comments_list",
+        summary="Comments on an interaction",
+        description="Newest first. Curator or reviewer role.",
+        tags=["curation"],
+        responses={200: CommentSerializer(many=True), **errors(401, 403, 404)},
+    )
+    def get(self, request, pk):
+        interaction = self.get_interaction()
+        require_permission(request.user, READ_COMMENTS, "Only curators and reviewers may read comments.")
+        comments = interaction.comments.select_related("author")
+        return Response(CommentSerializer(comments, many=True).data)
+
+    @extend_schema(
+        operation_id="interactions_comments_create",
+        summary="Comment on an interaction",
+        description="Curator or reviewer role.",
+        tags=["curation"],
+        request=CommentRequestSerializer,
+        responses={201: CommentSerializer, **errors(400, 401, 403, 404)},
+    )
+    def post(self, request, pk):
+        interaction = self.get_interaction()
+        comment = CommentRequestSerializer(data=request.data)
+        comment.is_valid(raise_exception=True)
+        try:
+            saved = workflow.add_comment(interaction, request.user, comment.validated_data["text"])
+        except workflow.NotAllowed as error:
+            raise exceptions.PermissionDenied(str(error)) from error
+        except workflow.CurationError as error:
+            raise Refused(str(error)) from error
+        return Response(CommentSerializer(saved).data, status=status.HTTP_201_CREATED)
+
+
+class StateView(CurationView):
+    @extend_schema(
+        operation_id="interactions_curation_retrieve",
+        summary="Curation state of an interaction",
+        description="Its status, the version to send with the next act, and the acts you may make now. "
+        "Curator or reviewer role.",
+        tags=["curation"],
+        responses={200: CurationStateSerializer, **errors(401, 403, 404)},
+    )
+    def get(self, request, pk):
+        interaction = self.get_interaction()
+        require_permission(request.user, READ_STATE, "Only curators and reviewers may read the curation state.")
+        return Response(CurationStateSerializer(interaction, context=self.get_serializer_context()).data)
+
+
+class EventsView(CurationView):
+    @extend_schema(
+        operation_id="interactions_events_list",
+        summary="Curation history of an interaction",
+        description="Every curation act on it (flag, approve, reject, reopen, evidence edits), newest first. "
+        "Curator or reviewer role.",
+        tags=["curation"],
+        responses={200: CurationEventSerializer(many=True), **errors(401, 403, 404)},
+    )
+    def get(self, request, pk):
+        interaction = self.get_interaction()
+        require_permission(request.user, READ_EVENTS, "Only curators and reviewers may read the curation history.")
+        events = interaction.curation_events.select_related("actor")
+        return Response(CurationEventSerializer(events, many=True).data)

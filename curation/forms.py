@@ -1,0 +1,167 @@
+"""Forms of the curator area: the queue's filters and bulk acts, evidence edits, acts, comments."""
+
+import re
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from proteins.models import DetectionMethod, Interaction, Organism, SourceDatabase
+
+from .selectors import QUEUE_SORTS
+from .workflow import TRANSITIONS
+
+Status = Interaction.Status
+ANY = [("", "any")]
+PER_PAGE_CHOICES = [(25, "25"), (50, "50"), (100, "100"), (200, "200")]
+DEFAULT_PER_PAGE = 50
+# Ids ticked in one bulk act: a page holds at most 200 rows, and Django refuses a request of
+# more than 1,000 fields (DATA_UPLOAD_MAX_NUMBER_FIELDS).
+MAX_BULK = 500
+LIST_SEPARATORS = re.compile(r"[\n,;]")
+PMID_SEPARATORS = re.compile(r"[\s,;]+")
+PMID_MAX = 2**31 - 1  # the database column is a (positive) 32-bit integer
+
+
+class QueueFilterForm(forms.Form):
+    """The review queue's filters, sort and page, read from the query string (links can be shared)."""
+
+    status = forms.ChoiceField(choices=ANY + Status.choices, required=False)
+    organism = forms.ModelChoiceField(Organism.objects.all(), required=False, empty_label="any")
+    tf = forms.CharField(
+        label="TF", required=False, max_length=100, help_text="UniProt accession or gene name, any case."
+    )
+    target = forms.CharField(required=False, max_length=100, help_text="UniProt accession or gene name, any case.")
+    source = forms.ModelChoiceField(
+        SourceDatabase.objects.all(), to_field_name="name", required=False, empty_label="any", label="source database"
+    )
+    small_scale = forms.ChoiceField(
+        label="small-scale evidence", choices=[*ANY, ("yes", "yes"), ("no", "no")], required=False
+    )
+    flagged_by = forms.CharField(label="flagged by", required=False, max_length=150, help_text="A username.")
+    sort = forms.ChoiceField(choices=[(key, label) for key, (label, _order) in QUEUE_SORTS.items()], required=False)
+    per_page = forms.TypedChoiceField(
+        label="rows per page", choices=PER_PAGE_CHOICES, coerce=int, required=False, empty_value=DEFAULT_PER_PAGE
+    )
+    page = forms.IntegerField(min_value=1, max_value=100_000, required=False, widget=forms.HiddenInput)
+
+    def filters(self):
+        """The cleaned filters as keyword arguments of ``selectors.review_queue``."""
+        data = self.cleaned_data
+        small_scale = {"yes": True, "no": False}.get(data["small_scale"])
+        return {
+            "status": data["status"],
+            "organism": data["organism"],
+            "tf": data["tf"],
+            "target": data["target"],
+            "source": data["source"],
+            "small_scale": small_scale,
+            "flagged_by": data["flagged_by"],
+            "sort": data["sort"] or next(iter(QUEUE_SORTS)),
+        }
+
+
+class InteractionIdsField(forms.Field):
+    """The ids of the interactions ticked in the queue (a list of checkboxes named alike)."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value):
+        if not value:
+            return []
+        try:
+            ids = list(dict.fromkeys(int(item) for item in value))
+        except (TypeError, ValueError):
+            raise ValidationError("Interactions are chosen by their numbers.") from None
+        if len(ids) > MAX_BULK:
+            raise ValidationError(f"Choose at most {MAX_BULK} interactions at once.")
+        return ids
+
+    def validate(self, value):
+        if not value:
+            raise ValidationError("Tick the interactions to act on.")
+
+
+class BulkActionForm(forms.Form):
+    action = forms.ChoiceField(choices=[(action, action.label) for action in TRANSITIONS])
+    reason = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    ids = InteractionIdsField()
+
+
+class NameListField(forms.CharField):
+    """Names typed one per line or separated by commas (or TFLink's semicolons)."""
+
+    def __init__(self, *, item_max_length, **kwargs):
+        self.item_max_length = item_max_length
+        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 3}))
+        kwargs.setdefault("help_text", "One per line, or separated by commas.")
+        super().__init__(required=False, **kwargs)
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        names = list(dict.fromkeys(name.strip() for name in LIST_SEPARATORS.split(text) if name.strip()))
+        too_long = [name for name in names if len(name) > self.item_max_length]
+        if too_long:
+            raise ValidationError(f"Names are at most {self.item_max_length} characters: {too_long[0][:40]}…")
+        return names
+
+
+class PubMedIdsField(forms.CharField):
+    def __init__(self, **kwargs):
+        super().__init__(
+            required=False,
+            widget=forms.Textarea(attrs={"rows": 2}),
+            help_text="Numbers separated by spaces, commas or new lines; a 'PMID:' prefix is fine.",
+            **kwargs,
+        )
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        words = [re.sub(r"(?i)^pmid:?", "", word) for word in PMID_SEPARATORS.split(text) if word]
+        bad = [word for word in words if not (word.isascii() and word.isdecimal() and 0 < int(word) <= PMID_MAX)]
+        if bad:
+            raise ValidationError(f"Not a PubMed id: {bad[0][:40]}")
+        return sorted({int(word) for word in words})
+
+
+class EvidenceForm(forms.Form):
+    """A curator's edit of an interaction's evidence, based on the version they saw."""
+
+    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    source_databases = NameListField(
+        label="Source databases", item_max_length=SourceDatabase._meta.get_field("name").max_length
+    )
+    detection_methods = NameListField(
+        label="Detection methods", item_max_length=DetectionMethod._meta.get_field("name").max_length
+    )
+    pmids = PubMedIdsField(label="PubMed ids")
+    small_scale = forms.BooleanField(label="Small-scale evidence", required=False)
+    reason = forms.CharField(
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Why you change the evidence; kept in the history.",
+    )
+
+    @classmethod
+    def of(cls, interaction):
+        """An unbound form showing the interaction's current evidence and version."""
+        return cls(
+            initial={
+                "version": interaction.version,
+                "source_databases": "\n".join(source.name for source in interaction.source_databases.all()),
+                "detection_methods": "\n".join(method.name for method in interaction.detection_methods.all()),
+                "pmids": " ".join(str(publication.pmid) for publication in interaction.publications.all()),
+                "small_scale": interaction.small_scale,
+            }
+        )
+
+
+class ActForm(forms.Form):
+    """One transition (flag, approve, reject, reopen) on the version the user saw."""
+
+    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    reason = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class CommentForm(forms.Form):
+    text = forms.CharField(label="Comment", max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))

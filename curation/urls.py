@@ -1,0 +1,22 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from . import views
+from .workflow import TRANSITIONS
+
+app_name = "curation"
+urlpatterns = [
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", views.dashboard, name="dashboard"),
+    path("queue/", views.queue, name="queue"),
+    path("interaction/<int:pk>/", views.workspace, name="workspace"),
+    path("interaction/<int:pk>/evidence/", views.edit_evidence, name="edit_evidence"),
+    path("interaction/<int:pk>/comment/", views.add_comment, name="add_comment"),
+    *[
+        path(f"interaction/<int:pk>/{action}/", views.transition, {"action": action}, name=action)
+        for action in TRANSITIONS
+    ],
+    path("source-change/<int:pk>/accept/", views.decide_source_change, {"accept": True}, name="accept_source"),
+    path("source-change/<int:pk>/dismiss/", views.decide_source_change, {"accept": False}, name="dismiss_source"),
+]

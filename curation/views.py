@@ -1,0 +1,275 @@
+"""The curator area: dashboard, review queue and the workspace of one interaction.
+
+Views read the request, call ``curation.workflow`` (the only code that changes a status or
+evidence) and show what happened. Every write is a POST with its CSRF token. A refusal of
+the rules is never a server error: a missing role is a 403 page with the reason, a rule the
+act breaks is a form error, and an act on an old version is refused with the current values.
+"""
+
+from collections import defaultdict
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from proteins.models import Interaction
+
+from . import selectors, workflow
+from .forms import ActForm, BulkActionForm, CommentForm, EvidenceForm, QueueFilterForm
+from .models import CurationEvent, PendingSourceChange
+from .workflow import FLAG_PERMISSION, TRANSITIONS, ConcurrentEdit, CurationError, NotAllowed
+
+NAMES_LISTED = 10  # interactions named in a bulk act's message; the rest are counted
+
+
+def curator_required(view):
+    """Signed in (else to the login page) with the curator or reviewer role (else 403)."""
+
+    @wraps(view)
+    def checked(request, *args, **kwargs):
+        if not request.user.has_perm(FLAG_PERMISSION):
+            raise PermissionDenied(
+                "The curator area is for curators and reviewers; ask a staff admin to give your account a role."
+            )
+        return view(request, *args, **kwargs)
+
+    return login_required(checked)
+
+
+@curator_required
+@require_safe
+def dashboard(request):
+    changes = selectors.pending_source_changes()
+    return render(
+        request,
+        "curation/dashboard.html",
+        {
+            "counts": selectors.status_counts(),
+            "my_events": selectors.recent_events(actor=request.user)[:10],
+            "flags": selectors.recent_events(action=CurationEvent.Action.FLAG)[:10],
+            "source_changes": changes[:20],
+            "source_change_count": changes.count(),
+        },
+    )
+
+
+@curator_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def queue(request):
+    if request.method == "POST":
+        return bulk_act(request)
+    filters = QueueFilterForm(request.GET)
+    if filters.is_valid():
+        rows = selectors.review_queue(**filters.filters())
+        per_page = filters.cleaned_data["per_page"]
+        page = selectors.queue_page(rows, filters.cleaned_data["page"] or 1, per_page)
+    else:
+        page = selectors.QueuePage([], 1, 0, has_next=False)
+    return render(
+        request,
+        "curation/queue.html",
+        {"filters": filters, "page": page, "bulk": BulkActionForm(), "transitions": TRANSITIONS.values()},
+    )
+
+
+def bulk_act(request):
+    """The queue's bulk act on the ticked rows: what the rules allow is done, the rest is reported."""
+    form = BulkActionForm(request.POST)
+    back = request.get_full_path()
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+        return redirect(back)
+    action, reason = form.cleaned_data["action"], form.cleaned_data["reason"]
+    rule = TRANSITIONS[action]
+    if not request.user.has_perm(rule.permission):
+        role = "reviewer" if rule.permission == workflow.REVIEW_PERMISSION else "curator"
+        raise PermissionDenied(f"Only a {role} may {action} interactions.")
+    ids = form.cleaned_data["ids"]
+    interactions = list(Interaction.objects.filter(pk__in=ids).select_related("tf", "target").order_by("pk"))
+    done, refused = workflow.bulk_transition(interactions, action, request.user, reason)
+    report_bulk_act(request, action, done, refused, missing=len(ids) - len(interactions))
+    return redirect(back)
+
+
+def report_bulk_act(request, action, done, refused, missing):
+    if done:
+        names = name_list([event.interaction for event in done])
+        messages.success(request, f"{workflow.past(action).capitalize()} {count(len(done))}: {names}.")
+    by_reason = defaultdict(list)
+    for interaction, reason in refused:
+        by_reason[reason].append(interaction)
+    for reason, interactions in by_reason.items():
+        messages.warning(
+            request, f"Not {workflow.past(action)}, {count(len(interactions))}: {reason} ({name_list(interactions)})"
+        )
+    if missing:
+        messages.warning(request, f"Not found (deleted meanwhile): {count(missing)}.")
+    if not done and not refused and not missing:
+        messages.info(request, "Nothing was changed.")
+
+
+def count(number):
+    return f"{number} interaction{'s' if number != 1 else ''}"
+
+
+def name_list(interactions):
+    names = ", ".join(str(interaction) for interaction in interactions[:NAMES_LISTED])
+    more = len(interactions) - NAMES_LISTED
+    return f"{names} and {more} more" if more > 0 else names
+
+
+# The workspace of one interaction.
+
+
+def workspace_interaction(pk):
+    return get_object_or_404(Interaction.objects.with_evidence().select_related("last_edited_by"), pk=pk)
+
+
+@curator_required
+@require_safe
+def workspace(request, pk):
+    return render_workspace(request, workspace_interaction(pk))
+
+
+def render_workspace(
+    request, interaction, *, status=200, evidence_form=None, comment_form=None, act=None, unsaved=None
+):
+    """The workspace page; ``act`` is ``(action, bound ActForm)`` after a refused transition."""
+    user = request.user
+    act_forms = {
+        action: ActForm(initial={"version": interaction.version})
+        for action in workflow.allowed_actions(user, interaction)
+    }
+    if act is not None and act[0] in act_forms:
+        act_forms[act[0]] = act[1]
+    full_history = request.GET.get("history") == "all"
+    history, truncated = selectors.interaction_history(
+        interaction, limit=None if full_history else selectors.HISTORY_LIMIT
+    )
+    return render(
+        request,
+        "curation/workspace.html",
+        {
+            "interaction": interaction,
+            "evidence_form": evidence_form or EvidenceForm.of(interaction),
+            "comment_form": comment_form or CommentForm(),
+            "acts": [(TRANSITIONS[action], form) for action, form in act_forms.items()],
+            "unavailable": [
+                (action, workflow.refusal(user, action, interaction))
+                for action in TRANSITIONS
+                if action not in act_forms
+            ],
+            "unsaved": unsaved,
+            "history": history,
+            "history_truncated": truncated,
+            "source_changes": interaction.pending_source_changes.filter(decision=PendingSourceChange.Decision.PENDING),
+            "public": interaction.status != Interaction.Status.REJECTED,
+        },
+        status=status,
+    )
+
+
+def refused_as_stale(request, pk, error, unsaved=None):
+    """409: the interaction changed since the user opened it. Show what it is now; keep their input visible."""
+    messages.error(request, str(error))
+    return render_workspace(request, workspace_interaction(pk), status=409, unsaved=unsaved)
+
+
+@curator_required
+@require_POST
+def edit_evidence(request, pk):
+    interaction = get_object_or_404(Interaction, pk=pk)
+    form = EvidenceForm(request.POST)
+    if not form.is_valid():
+        return render_workspace(request, workspace_interaction(pk), status=400, evidence_form=form)
+    data = form.cleaned_data
+    try:
+        workflow.edit_evidence(
+            interaction,
+            request.user,
+            data["version"],
+            source_databases=data["source_databases"],
+            detection_methods=data["detection_methods"],
+            pmids=data["pmids"],
+            small_scale=data["small_scale"],
+            reason=data["reason"],
+        )
+    except ConcurrentEdit as error:
+        return refused_as_stale(request, pk, error, unsaved=data)
+    except NotAllowed as error:
+        raise PermissionDenied(str(error)) from error
+    except CurationError as error:
+        form.add_error(None, str(error))
+        return render_workspace(request, workspace_interaction(pk), status=400, evidence_form=form)
+    messages.success(request, f"Evidence saved: {interaction} is now version {interaction.version}.")
+    return redirect("curation:workspace", pk=pk)
+
+
+@curator_required
+@require_POST
+def transition(request, pk, action):
+    interaction = get_object_or_404(Interaction.objects.select_related("tf", "target"), pk=pk)
+    form = ActForm(request.POST)
+    if not form.is_valid():
+        return render_workspace(request, workspace_interaction(pk), status=400, act=(action, form))
+    try:
+        workflow.transition(
+            interaction, action, request.user, form.cleaned_data["reason"], version=form.cleaned_data["version"]
+        )
+    except ConcurrentEdit as error:
+        return refused_as_stale(request, pk, error)
+    except NotAllowed as error:
+        raise PermissionDenied(str(error)) from error
+    except CurationError as error:
+        form.add_error(None, str(error))
+        current = workspace_interaction(pk)
+        if action not in workflow.allowed_actions(request.user, current):
+            messages.error(request, str(error))
+        return render_workspace(request, current, status=400, act=(action, form))
+    messages.success(request, f"{interaction}: {workflow.past(action)}.")
+    return redirect("curation:workspace", pk=pk)
+
+
+@curator_required
+@require_POST
+def add_comment(request, pk):
+    interaction = get_object_or_404(Interaction, pk=pk)
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        try:
+            workflow.add_comment(interaction, request.user, form.cleaned_data["text"])
+        except NotAllowed as error:
+            raise PermissionDenied(str(error)) from error
+        except CurationError as error:
+            form.add_error("text", str(error))
+        else:
+            messages.success(request, "Comment added.")
+            return redirect(reverse("curation:workspace", args=[pk]) + "#comments")
+    return render_workspace(request, workspace_interaction(pk), status=400, comment_form=form)
+
+
+@curator_required
+@require_POST
+def decide_source_change(request, pk, accept):
+    change = get_object_or_404(
+        PendingSourceChange.objects.select_related("interaction__tf", "interaction__target"), pk=pk
+    )
+    try:
+        workflow.decide_source_change(change, request.user, accept)
+    except NotAllowed as error:
+        raise PermissionDenied(str(error)) from error
+    except CurationError as error:
+        messages.error(request, str(error))
+    else:
+        verb = "accepted" if accept else "dismissed"
+        messages.success(request, f"Source change for {change.interaction} {verb}.")
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        back = reverse("curation:dashboard")
+    return redirect(back)

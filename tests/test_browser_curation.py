@@ -1,0 +1,141 @@
+"""End to end in headless Chromium: a curator flags, a reviewer decides, the public site follows."""
+
+import os
+from importlib import import_module
+from pathlib import Path
+
+import pytest
+from django.apps import apps as django_apps
+from django.contrib.auth.models import Group, User
+from django.core.cache import cache
+from playwright.sync_api import expect, sync_playwright
+
+from proteins.importer import import_pages
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+PASSWORD = "a long demo password"
+SP1, POU3F4, BAX = "P08047", "P49335", "Q07812"  # SP1 regulates POU3F4 and BAX in the sample pages
+
+# Transactional: the live server's thread reads what the test wrote.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    # Playwright's sync API runs an event loop in this thread; the tests touch the database
+    # only between browser steps, never concurrently with it.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as driver:
+            chromium = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+            yield chromium
+            chromium.close()
+    finally:
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+
+
+@pytest.fixture
+def page(browser, request):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+    yield tab
+    failed = getattr(request.node, "rep_call", None)
+    if failed is not None and failed.failed:
+        ARTIFACTS.mkdir(exist_ok=True)
+        tab.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    context.close()
+
+
+@pytest.fixture
+def sample_data(fixture_pages):
+    # A transactional test starts from the tables as the previous one left them (flushed):
+    # put back the reference data of the data migrations, then the sample pages.
+    for app, migration, function in (
+        ("proteins", "0002_tflink_organisms", "add_organisms"),
+        ("proteins", "0004_default_site_pages", "add_pages"),
+        ("curation", "0002_roles", "add_roles"),
+    ):
+        getattr(import_module(f"{app}.migrations.{migration}"), function)(django_apps, None)
+    cache.clear()
+    report = import_pages([fixture_pages])
+    assert report.failures == []
+
+
+@pytest.fixture
+def people(sample_data):
+    for username, role in (("cora", "curator"), ("rex", "reviewer")):
+        user = User.objects.create_user(username, password=PASSWORD)
+        user.groups.add(Group.objects.get(name=role))
+
+
+def log_in(page, base_url, username):
+    page.goto(f"{base_url}/")
+    page.get_by_role("link", name="Log in").click()
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.locator("main").get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/curation/")
+    expect(page.locator("h1")).to_have_text("Curation")
+
+
+def open_from_queue(page, base_url, target_name):
+    """The queue of SP1's interactions, then the workspace of the one with ``target_name``."""
+    page.goto(f"{base_url}/curation/queue/?tf={SP1}")
+    row = page.locator("#queue tbody tr").filter(has_text=target_name)
+    row.get_by_role("link", name="SP1").click()
+    page.wait_for_url("**/curation/interaction/*/")
+    expect(page.locator("h1")).to_contain_text(target_name)
+
+
+def decide(page, action, reason=""):
+    form = page.locator(f"form.act-{action}")
+    if reason:
+        form.get_by_label("Reason").fill(reason)
+    form.get_by_role("button", name=action.capitalize()).click()
+    expect(page.locator(".messages")).to_contain_text(
+        {"flag": "flagged", "approve": "approved", "reject": "rejected"}[action]
+    )
+
+
+def test_curator_flags_and_reviewer_decides_and_the_public_site_follows(page, live_server, people):
+    base = live_server.url
+
+    log_in(page, base, "cora")
+    open_from_queue(page, base, "POU3F4")
+    decide(page, "flag", "ChIP-seq peak 40 kb from the gene")
+    expect(page.locator("#current-status")).to_have_text("flagged")
+    expect(page.locator("#history")).to_contain_text("cora flag: unreviewed → flagged")
+    page.get_by_role("button", name="Log out").click()
+    page.wait_for_url(f"{base}/")
+
+    log_in(page, base, "rex")
+    expect(page.locator("#newest-flags")).to_contain_text("ChIP-seq peak 40 kb from the gene")
+    open_from_queue(page, base, "BAX")
+    decide(page, "approve")
+    expect(page.locator("#current-status")).to_have_text("approved")
+    open_from_queue(page, base, "POU3F4")
+    decide(page, "reject", "No SP1 motif near the peak")
+    expect(page.locator("#current-status")).to_have_text("rejected")
+
+    page.goto(f"{base}/protein/{SP1}/")
+    targets = page.locator("#targets")
+    expect(targets).to_contain_text("BAX")
+    expect(targets).not_to_contain_text("POU3F4")
+    expect(targets.locator("tr", has_text="BAX")).to_contain_text("approved")
+    assert page.goto(f"{base}/interaction/{SP1}/{POU3F4}/").status == 404
+    assert page.goto(f"{base}/interaction/{SP1}/{BAX}/").status == 200
+    expect(page.locator("h1")).to_contain_text("approved")
+
+    api = page.request.get(f"{base}/api/interactions/?tf={SP1}")
+    assert api.status == 200
+    rows = api.json()["results"]
+    assert [(row["target"]["accession"], row["status"]) for row in rows] == [(BAX, "approved")]
