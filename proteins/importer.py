@@ -320,16 +320,33 @@ class PageImporter:
         record_of = {record.accession: record for record in records}
         sources = {pk: name for name, pk in self.lookups[SourceDatabase].items()}
         methods = {pk: name for name, pk in self.lookups[DetectionMethod].items()}
+        proposed = {
+            pk: (
+                sorted(sources[i] for i in added["source_databases"]),
+                sorted(methods[i] for i in added["detection_methods"]),
+                sorted(added["pmids"]),
+                gains_small_scale,
+                accession,
+            )
+            for pk, accession, added, gains_small_scale in changes
+        }
+        # A change already waiting, or already dismissed, is not proposed again by the next import.
+        decided = PendingSourceChange.objects.filter(
+            interaction_id__in=list(proposed),
+            decision__in=[PendingSourceChange.Decision.PENDING, PendingSourceChange.Decision.DISMISSED],
+        ).values_list("interaction_id", "source_databases", "detection_methods", "pmids", "small_scale")
+        known = {(pk, *map(tuple, (s, m, p)), small) for pk, s, m, p, small in decided}
         PendingSourceChange.objects.bulk_create(
             PendingSourceChange(
                 interaction_id=pk,
                 import_record=record_of.get(accession),
-                source_databases=sorted(sources[i] for i in added["source_databases"]),
-                detection_methods=sorted(methods[i] for i in added["detection_methods"]),
-                pmids=sorted(added["pmids"]),
-                small_scale=gains_small_scale,
+                source_databases=source_names,
+                detection_methods=method_names,
+                pmids=pmids,
+                small_scale=small_scale,
             )
-            for pk, accession, added, gains_small_scale in changes
+            for pk, (source_names, method_names, pmids, small_scale, accession) in proposed.items()
+            if (pk, tuple(source_names), tuple(method_names), tuple(pmids), small_scale) not in known
         )
 
 

@@ -152,7 +152,7 @@ class ProteinResource(KeysetExportMixin, resources.ModelResource):
 
     accession = fields.Field("accession", "accession")
     gene_name = fields.Field("gene_name", "gene_name", widget=widgets.CharWidget())
-    gene_ids = fields.Field(column_name="ncbi_gene_ids", widget=NumberListWidget("an NCBI Gene id"))
+    ncbi_gene_ids = fields.Field(column_name="ncbi_gene_ids", widget=NumberListWidget("an NCBI Gene id"))
     organism = fields.Field("organism", "organism", widget=OrganismWidget())
     taxon_id = fields.Field("organism__taxon_id", "taxon_id", readonly=True)
     jaspar_matrices = fields.Field("jaspar_matrices", "jaspar_matrices", widget=ListWidget())
@@ -167,7 +167,7 @@ class ProteinResource(KeysetExportMixin, resources.ModelResource):
         fields = [
             "accession",
             "gene_name",
-            "gene_ids",
+            "ncbi_gene_ids",
             "organism",
             "taxon_id",
             "jaspar_matrices",
@@ -183,7 +183,7 @@ class ProteinResource(KeysetExportMixin, resources.ModelResource):
     def get_user_visible_fields(self):
         return [field for field in super().get_user_visible_fields() if not field.readonly]
 
-    def dehydrate_gene_ids(self, protein):
+    def dehydrate_ncbi_gene_ids(self, protein):
         imported = getattr(protein, "imported_gene_ids", None)
         if imported is not None:
             return SEPARATOR.join(map(str, imported))
@@ -197,12 +197,12 @@ class ProteinResource(KeysetExportMixin, resources.ModelResource):
             super().import_instance(instance, row, **kwargs)
         except ValidationError as error:
             errors = error.update_error_dict(errors)
-        column = self.fields["gene_ids"].column_name
-        if column in row:
+        field = self.fields["ncbi_gene_ids"]
+        if field.column_name in row:
             try:
-                instance.imported_gene_ids = self.fields["gene_ids"].widget.clean(row[column])
+                instance.imported_gene_ids = field.widget.clean(row[field.column_name])
             except ValueError as error:
-                errors["gene_ids"] = [str(error)]
+                errors["ncbi_gene_ids"] = [str(error)]
         if errors:
             raise ValidationError(errors)
 
@@ -226,42 +226,41 @@ class ProteinResource(KeysetExportMixin, resources.ModelResource):
         )
 
 
-# Each kind of evidence: its column's field, the model of its values, the model's key.
+# Each kind of evidence: its column's field, the interaction's relation, the model of its values, their key.
 EVIDENCE = (
-    ("source_databases", SourceDatabase, "name"),
-    ("detection_methods", DetectionMethod, "name"),
-    ("pmids", Publication, "pmid"),
+    ("source_databases", "source_databases", SourceDatabase, "name"),
+    ("detection_methods", "detection_methods", DetectionMethod, "name"),
+    ("pubmed_ids", "publications", Publication, "pmid"),
 )
-RELATION = {"source_databases": "source_databases", "detection_methods": "detection_methods", "pmids": "publications"}
 
 
 class InteractionResource(KeysetExportMixin, resources.ModelResource):
     """Interactions by TF and target accession; see the module docstring for what an import may change."""
 
-    tf = fields.Field("tf", "tf_accession", widget=AccessionWidget())
-    target = fields.Field("target", "target_accession", widget=AccessionWidget())
+    tf_accession = fields.Field("tf", "tf_accession", widget=AccessionWidget())
+    target_accession = fields.Field("target", "target_accession", widget=AccessionWidget())
     tf_name = fields.Field("tf__gene_name", "tf_name", readonly=True)
     target_name = fields.Field("target__gene_name", "target_name", readonly=True)
     organism = fields.Field("organism__name", "organism", readonly=True)
     source_databases = fields.Field(column_name="source_databases", widget=ListWidget())
     detection_methods = fields.Field(column_name="detection_methods", widget=ListWidget())
-    pmids = fields.Field(column_name="pubmed_ids", widget=NumberListWidget("a PubMed id", prefix="PMID:"))
+    pubmed_ids = fields.Field(column_name="pubmed_ids", widget=NumberListWidget("a PubMed id", prefix="PMID:"))
     small_scale = fields.Field("small_scale", "small_scale", widget=YesNoWidget())
     status = fields.Field("status", "status", readonly=True)
     version = fields.Field("version", "version", readonly=True, widget=widgets.IntegerWidget())
 
     class Meta:
         model = Interaction
-        import_id_fields = ["tf", "target"]
+        import_id_fields = ["tf_accession", "target_accession"]
         fields = [
-            "tf",
-            "target",
+            "tf_accession",
+            "target_accession",
             "tf_name",
             "target_name",
             "organism",
             "source_databases",
             "detection_methods",
-            "pmids",
+            "pubmed_ids",
             "small_scale",
             "status",
             "version",
@@ -284,8 +283,8 @@ class InteractionResource(KeysetExportMixin, resources.ModelResource):
             return imported[name]
         if interaction.pk is None:
             return []
-        _name, _model, key = next(kind for kind in EVIDENCE if kind[0] == name)
-        return [getattr(value, key) for value in getattr(interaction, RELATION[name]).all()]
+        _name, relation, _model, key = next(kind for kind in EVIDENCE if kind[0] == name)
+        return [getattr(value, key) for value in getattr(interaction, relation).all()]
 
     def dehydrate_source_databases(self, interaction):
         return SEPARATOR.join(self.evidence(interaction, "source_databases"))
@@ -293,8 +292,8 @@ class InteractionResource(KeysetExportMixin, resources.ModelResource):
     def dehydrate_detection_methods(self, interaction):
         return SEPARATOR.join(self.evidence(interaction, "detection_methods"))
 
-    def dehydrate_pmids(self, interaction):
-        return SEPARATOR.join(map(str, self.evidence(interaction, "pmids")))
+    def dehydrate_pubmed_ids(self, interaction):
+        return SEPARATOR.join(map(str, self.evidence(interaction, "pubmed_ids")))
 
     # Import.
 
@@ -312,7 +311,7 @@ class InteractionResource(KeysetExportMixin, resources.ModelResource):
         if instance.pk is None and instance.tf_id is not None:
             instance.organism_id = instance.tf.organism_id
         instance.imported_evidence = {}
-        for name, _model, _key in EVIDENCE:
+        for name, *_rest in EVIDENCE:
             field = self.fields[name]
             if field.column_name in row:
                 try:
@@ -380,9 +379,9 @@ class InteractionResource(KeysetExportMixin, resources.ModelResource):
     def save_m2m(self, instance, row, **kwargs):
         if kwargs.get("dry_run") and not kwargs.get("using_transactions"):
             return
-        for name, model, key in EVIDENCE:
+        for name, relation, model, key in EVIDENCE:
             if name not in instance.imported_evidence:
                 continue
             values = instance.imported_evidence[name]
             model.objects.bulk_create([model(**{key: value}) for value in values], ignore_conflicts=True)
-            getattr(instance, RELATION[name]).set(model.objects.filter(**{f"{key}__in": values}))
+            getattr(instance, relation).set(model.objects.filter(**{f"{key}__in": values}))

@@ -204,8 +204,8 @@ def ignored_reason(path):
         return "hidden or system file"
     if path.suffix not in (PAGE_SUFFIX, TABLE_SUFFIX):
         return "not a page (.md) or download table (.tsv)"
-    if not all(FILE_NAME_RE.fullmatch(part) for part in path.parts):
-        return "a name may hold letters, digits, '_', '.' and '-' only"
+    if not FILE_NAME_RE.fullmatch(path.name) or not all(part.isprintable() for part in path.parts):
+        return "a file name may hold letters, digits, '_', '.' and '-' only"
     return ""
 
 

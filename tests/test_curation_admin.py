@@ -527,7 +527,7 @@ def test_interaction_export_makes_as_many_queries_for_900_rows_as_for_10(importe
 def test_export_is_refused_past_the_row_limit(admin_client, imported, monkeypatch):
     monkeypatch.setattr(proteins_admin.InteractionAdmin, "max_export_rows", 100)
 
-    data = {"format": "0", "resource": "0", "interactionresource_tf": "on"}
+    data = {"format": "0", "resource": "0", "interactionresource_tf_accession": "on"}
     response = admin_client.post(reverse("admin:proteins_interaction_export"), data)
 
     assert "More than 100 rows selected" in text_of(response)
@@ -729,20 +729,23 @@ def test_upload_of_pages_previews_a_dry_run_then_imports_on_confirmation(db, fix
 
 def test_upload_of_a_zip_imports_its_pages_and_tables_and_leaves_out_other_files(db, fixture_pages, uploader):
     client = signed_in(uploader)
-    members = {f"pages/{name}": (fixture_pages / name).read_text() for name in ("Q07812.md", "tfs_of_Q07812.tsv")}
-    members |= {"pages/README.txt": "notes", "__MACOSX/pages/._Q07812.md": "junk"}
+    members = {
+        f"TFLink pages/{name}": (fixture_pages / name).read_text() for name in ("Q07812.md", "tfs_of_Q07812.tsv")
+    }
+    members |= {"TFLink pages/README.txt": "notes", "__MACOSX/TFLink pages/._Q07812.md": "junk", "x/Q0 7812.md": ""}
 
     preview = upload(client, zip_file("tflink.zip", members))
 
     assert preview.context["upload"].ignored == [
-        ("tflink.zip/pages/README.txt", "not a page (.md) or download table (.tsv)"),
-        ("tflink.zip/__MACOSX/pages/._Q07812.md", "hidden or system file"),
+        ("tflink.zip/TFLink pages/README.txt", "not a page (.md) or download table (.tsv)"),
+        ("tflink.zip/__MACOSX/TFLink pages/._Q07812.md", "hidden or system file"),
+        ("tflink.zip/x/Q0 7812.md", "a file name may hold letters, digits, '_', '.' and '-' only"),
     ]
     assert preview.context["report"].pages_created == 1
     confirm_upload(client, preview)
     run = ImportRun.objects.get()
     assert run.paths == "tflink.zip"
-    assert [record.path for record in run.records.all()] == ["tflink.zip/pages/Q07812.md"]
+    assert [record.path for record in run.records.all()] == ["tflink.zip/TFLink pages/Q07812.md"]
     assert Protein.objects.get(accession="Q07812").interactions_as_target.count() > 100
 
 

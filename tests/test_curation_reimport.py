@@ -191,6 +191,17 @@ def test_reimporting_the_same_pages_again_holds_nothing_more(reimported, page):
     assert PendingSourceChange.objects.count() == 2
 
 
+def test_a_changed_page_does_not_propose_a_waiting_or_dismissed_change_again(reimported, page, curator):
+    workflow.decide_source_change(pending(TRPS1), curator, accept=False)
+    page.write_text(page.read_text().replace("POU3F4", "POU3F4 ", 1))  # some other change to the page
+
+    import_pages([page.parent])
+
+    assert PendingSourceChange.objects.filter(interaction=interaction(TRPS1)).count() == 1
+    assert PendingSourceChange.objects.filter(interaction=interaction(MITF)).count() == 1
+    assert PendingSourceChange.objects.count() == 2
+
+
 @pytest.mark.parametrize("act", ["flag", "reject"])
 def test_flagged_and_rejected_interactions_are_kept_too(page, curator, reviewer, act):
     if act == "flag":
