@@ -152,7 +152,7 @@ IMPORT_MAX_UPLOAD_BYTES = int(os.environ.get("IMPORT_MAX_UPLOAD_BYTES", 200 * 10
 # Where uploaded pages wait between their preview and their import (default: the system's temp folder).
 IMPORT_UPLOAD_DIR = os.environ.get("IMPORT_UPLOAD_DIR", "")
 # SQLite page cache of an import's connection, in MB (the default 2 MB makes imports disk-bound).
-IMPORT_SQLITE_CACHE_MB = int(os.environ.get("IMPORT_SQLITE_CACHE_MB", 256))
+IMPORT_SQLITE_CACHE_MB = int(os.environ.get("IMPORT_SQLITE_CACHE_MB", 128))
 
 
 def env_rate(name, default):
