@@ -94,7 +94,7 @@ def ensure_corpus(pages, seed):
         print(f"Corpus: reusing {relative(folder)}")
         return folder, manifest
     print(f"Corpus: generating {pages:,} pages (seed {seed}) into {relative(folder)} ...", flush=True)
-    partial = folder.with_name(folder.name + ".partial")
+    partial = folder.with_name(f"{folder.name}.partial-{os.getpid()}")
     shutil.rmtree(partial, ignore_errors=True)
     shutil.rmtree(folder, ignore_errors=True)
     manifest = generate_corpus.generate(partial, pages, seed)
@@ -109,7 +109,7 @@ def ensure_changed_corpus(folder, manifest, seed):
     summary = read_json(changed / "changes.json")
     if summary:
         return changed, summary
-    partial = changed.with_name(changed.name + ".partial")
+    partial = changed.with_name(f"{changed.name}.partial-{os.getpid()}")
     shutil.rmtree(partial, ignore_errors=True)
     shutil.rmtree(changed, ignore_errors=True)
     summary = generate_corpus.change_pages(folder, partial, CHANGED_PAGES, seed)
@@ -139,13 +139,19 @@ def relative(path):
 def fresh_database(database_url, pages):
     """A database URL naming a new, empty database, and a description of the engine."""
     if database_url is None:
-        path = OUT_DIR / f"bench-{pages}.sqlite3"
-        for suffix in ("", "-wal", "-shm", "-journal"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        # One file per run, so that runs at the same time do not share a database.
+        path = OUT_DIR / f"import-{pages}-{os.getpid()}.sqlite3"
+        remove_sqlite(f"sqlite:///{path}")
         return f"sqlite:///{path}", f"SQLite {sqlite3.sqlite_version} ({relative(path)})"
     if urlsplit(database_url).scheme not in ("postgres", "postgresql", "pgsql"):
         raise SystemExit("--database-url: give a postgres://user@host:port/name URL (SQLite is the default).")
     return database_url, f"PostgreSQL {recreate_postgres_database(database_url)} ({urlsplit(database_url).path[1:]})"
+
+
+def remove_sqlite(database_url):
+    if database_url.startswith("sqlite:///"):
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(database_url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
 
 
 def recreate_postgres_database(database_url):
@@ -310,6 +316,8 @@ def manage(args, database_url, project, watch=False):
     _pid, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - started
     spent = {key: value - before[key] for key, value in cpu_snapshot().items()}
+    if database_url.startswith("sqlite"):
+        spent["postgres"] = 0.0  # SQLite works inside the import; a PostgreSQL at work serves someone else
     process.returncode = os.waitstatus_to_exitcode(status)
     for reader in readers:
         reader.join()
@@ -458,9 +466,9 @@ def report_scenario(label, measurement, pages, rows, goal_seconds, jobs):
     time_goal = f"goal <= {goal_seconds:.0f} s {verdict(measurement.seconds, goal_seconds)}" if goal_seconds else ""
     print(f"  wall time     : {measurement.seconds:8.1f} s   {time_goal}")
     print(f"  throughput    : {pages / measurement.seconds:8,.0f} pages/s, {rows / measurement.seconds:,.0f} rows/s")
+    server = f"{measurement.database_cpu_seconds:.1f} s PostgreSQL server, " if measurement.database_cpu_seconds else ""
     print(
-        f"  CPU (user+sys): {measurement.cpu_seconds:8.1f} s import process and workers, "
-        f"{measurement.database_cpu_seconds:.1f} s PostgreSQL server, "
+        f"  CPU (user+sys): {measurement.cpu_seconds:8.1f} s import process and workers, {server}"
         f"{measurement.other_cpu_seconds:.1f} s other processes; iowait {measurement.iowait_seconds:.1f} s"
     )
     if measurement.other_cpu_seconds > 0.1 * measurement.seconds:
@@ -485,7 +493,7 @@ def report_counts(counts, expected):
         print(f"  {name:30} {value:>12,}{note}")
 
 
-def main(argv=None):
+def parse_arguments(argv):
     parser = argparse.ArgumentParser(description="Benchmark manage.py import_pages on a synthetic corpus.")
     parser.add_argument("--pages", type=int, default=generate_corpus.DEFAULT_PAGES, help="Corpus size.")
     parser.add_argument("--seed", type=int, default=generate_corpus.DEFAULT_SEED, help="Corpus seed.")
@@ -501,72 +509,68 @@ def main(argv=None):
     parser.add_argument(
         "--no-wait", action="store_true", help="Do not wait for other processes to quieten before each import."
     )
+    parser.add_argument("--keep-database", action="store_true", help="Keep the SQLite file after the run.")
     args = parser.parse_args(argv)
-    project = args.project.resolve()
-    wait = not args.no_wait
+    args.project = args.project.resolve()
+    return args
 
+
+def main(argv=None):
+    args = parse_arguments(argv)
     OUT_DIR.mkdir(exist_ok=True)
-    info = machine(project)
+    info = machine(args.project)
     folder, manifest = ensure_corpus(args.pages, args.seed)
     changed_folder, changes = ensure_changed_corpus(folder, manifest, args.seed)
-    database_url, engine = fresh_database(args.database_url, args.pages)
-    info["engine"] = engine
+    database_url, info["engine"] = fresh_database(args.database_url, args.pages)
+    try:
+        results = run_scenarios(args, info, database_url, (folder, manifest), (changed_folder, changes))
+    finally:
+        if not args.keep_database:
+            remove_sqlite(database_url)
+    engine_name = "sqlite" if database_url.startswith("sqlite") else "postgresql"
+    results_path = OUT_DIR / f"import-results-{engine_name}-{manifest['pages']}.json"
+    results_path.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"\nResults saved to {relative(results_path)}")
+
+
+def run_scenarios(args, info, database_url, corpus, changed_corpus):
+    """Migrate, then time the three imports; return everything measured."""
+    (folder, manifest), (changed_folder, changes) = corpus, changed_corpus
+    project, wait = args.project, not args.no_wait
     jobs = args.jobs or f"default ({default_jobs(database_url, project)})"
     print(
         f"Machine: {info['nproc']} CPUs ({info['cpu']}), {info['memory_mb']:,} MB RAM, Python {info['python']}, "
-        f"{engine}\nCode: {info['commit']}, import_pages --jobs {jobs}\n"
+        f"{info['engine']}\nCode: {info['commit']}, import_pages --jobs {jobs}\n"
         f"Corpus: {manifest['pages']:,} pages, {manifest['rows']:,} rows "
         f"({manifest['interaction_rows']:,} tfs/targets, {manifest['binding_site_rows']:,} binding sites), "
         f"{manifest['bytes'] / 1e6:.0f} MB"
     )
     migrate = checked(manage(["migrate", "--no-input"], database_url, project), "migrate")
     print(f"migrate: {migrate.seconds:.1f} s")
-
     scale = manifest["pages"] / GOAL_PAGES
+
     cold = checked(import_pages(folder, database_url, project, args.jobs, wait), "Cold import")
-    report_scenario(
-        f"(a) cold import of {manifest['pages']:,} pages",
-        cold,
-        manifest["pages"],
-        manifest["rows"],
-        GOAL_COLD_SECONDS * scale,
-        jobs,
-    )
+    title = f"(a) cold import of {manifest['pages']:,} pages"
+    report_scenario(title, cold, manifest["pages"], manifest["rows"], GOAL_COLD_SECONDS * scale, jobs)
     counts = database_counts(database_url, project)
     counts["database_mb"] = round(database_size(database_url) / 1e6)
     report_counts(counts, manifest["expected"])
 
     unchanged = checked(import_pages(folder, database_url, project, args.jobs, wait), "Re-import")
-    report_scenario(
-        "(b) re-import, nothing changed",
-        unchanged,
-        manifest["pages"],
-        manifest["rows"],
-        GOAL_UNCHANGED_SECONDS * scale,
-        jobs,
-    )
+    title = "(b) re-import, nothing changed"
+    report_scenario(title, unchanged, manifest["pages"], manifest["rows"], GOAL_UNCHANGED_SECONDS * scale, jobs)
 
     changed = checked(import_pages(changed_folder, database_url, project, args.jobs, wait), "Changed import")
-    report_scenario(
+    title = (
         f"(c) import with {changes['changed_pages']:,} pages changed "
-        f"({changes['added_rows']} gain a new TF row, {changes['enriched_rows']} gain evidence on a row)",
-        changed,
-        changes["pages"],
-        changes["rows"],
-        None,
-        jobs,
+        f"({changes['added_rows']} gain a new TF row, {changes['enriched_rows']} gain evidence on a row)"
     )
+    report_scenario(title, changed, changes["pages"], changes["rows"], None, jobs)
     after = database_counts(database_url, project)
-    print(
-        f"  interactions  : {after['interactions'] - counts['interactions']:+,} "
-        f"(expected +{changes['added_rows']:,}), proteins {after['proteins'] - counts['proteins']:+,}, "
-        f"publication links {after['interaction_publication_links'] - counts['interaction_publication_links']:+,} "
-        f"(expected +{changes['added_rows'] + changes['enriched_rows']:,})"
-    )
+    report_changes(counts, after, changes)
     if args.pages != GOAL_PAGES:
         print(f"\nGoals are for {GOAL_PAGES:,} pages; the time goals above are scaled to {manifest['pages']:,} pages.")
-
-    results = {
+    return {
         "machine": info,
         "corpus": manifest,
         "changes": changes,
@@ -580,10 +584,15 @@ def main(argv=None):
             for name, m in (("cold", cold), ("unchanged", unchanged), ("changed", changed))
         },
     }
-    engine_name = "sqlite" if database_url.startswith("sqlite") else "postgresql"
-    results_path = OUT_DIR / f"results-{engine_name}-{manifest['pages']}.json"
-    results_path.write_text(json.dumps(results, indent=2) + "\n")
-    print(f"\nResults saved to {relative(results_path)}")
+
+
+def report_changes(before, after, changes):
+    links = after["interaction_publication_links"] - before["interaction_publication_links"]
+    print(
+        f"  interactions  : {after['interactions'] - before['interactions']:+,} "
+        f"(expected +{changes['added_rows']:,}), proteins {after['proteins'] - before['proteins']:+,}, "
+        f"publication links {links:+,} (expected +{changes['added_rows'] + changes['enriched_rows']:,})"
+    )
 
 
 def default_jobs(database_url, project):

@@ -13,6 +13,8 @@ from .models import CurationEvent, PendingSourceChange
 Status = Interaction.Status
 Action = CurationEvent.Action
 
+FLAGGED_LIST_MAX = 10_000  # a list of ids the databases take as constants (SQLite: at most 32,766)
+
 # sort key -> (label, ordering). Every ordering ends in a unique key, so pages never overlap,
 # and each can be read from an index in order (see Interaction.Meta.indexes) instead of
 # sorting a million rows to show fifty.
@@ -37,6 +39,8 @@ def review_queue(
         # lets the database walk that organism's TFs in name order (index organism, gene_name)
         # instead of sorting all the organism's interactions.
         rows = rows.filter(tf__organism=organism) if sort == "tf" else rows.filter(organism=organism)
+    # Proteins and the flagging curator are looked up first: with their ids as constants, the
+    # planners estimate the matching rows well (as subqueries, PostgreSQL walked every row).
     if tf:
         rows = rows.filter(tf__in=proteins_matching(tf))
     if target:
@@ -47,14 +51,24 @@ def review_queue(
     if small_scale is not None:
         rows = rows.filter(small_scale=small_scale)
     if flagged_by:
-        flags = CurationEvent.objects.filter(action=Action.FLAG, actor__username=flagged_by)
-        rows = rows.filter(pk__in=flags.values("interaction_id"))
+        rows = rows.filter(pk__in=flagged_by_user(flagged_by))
     return rows.order_by(*QUEUE_SORTS[sort][1])
 
 
 def proteins_matching(text):
-    """Proteins with this UniProt accession or gene name (any case), as a subquery of their ids."""
-    return Protein.objects.filter(Q(accession=text.upper()) | Q(gene_name__iexact=text)).values("pk")
+    """The ids of the proteins with this UniProt accession or gene name (any case)."""
+    return list(
+        Protein.objects.filter(Q(accession=text.upper()) | Q(gene_name__iexact=text)).values_list("pk", flat=True)
+    )
+
+
+def flagged_by_user(username):
+    """The ids of the interactions ``username`` flagged, or a subquery of them for a prolific flagger."""
+    flags = CurationEvent.objects.filter(action=Action.FLAG, actor__username=username).values_list(
+        "interaction_id", flat=True
+    )
+    found = set(flags[: FLAGGED_LIST_MAX + 1])
+    return flags if len(found) > FLAGGED_LIST_MAX else found
 
 
 @dataclass

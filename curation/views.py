@@ -73,7 +73,7 @@ def queue(request):
     return render(
         request,
         "curation/queue.html",
-        {"filters": filters, "page": page, "bulk": BulkActionForm(), "transitions": TRANSITIONS.values()},
+        {"filters": filters, "page": page, "transitions": TRANSITIONS.values()},
     )
 
 

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Upper
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
@@ -104,7 +104,11 @@ class Protein(models.Model):
 
     class Meta:
         ordering = ["accession"]
-        indexes = [models.Index(fields=["organism", "gene_name"])]
+        indexes = [
+            models.Index(fields=["organism", "gene_name"]),
+            # The API finds proteins by gene name in any case (filters tf=, target=, protein=).
+            models.Index(Upper("gene_name"), name="protein_gene_name_upper"),
+        ]
 
     def __str__(self):
         return f"{self.gene_name or '-'} ({self.accession})"
