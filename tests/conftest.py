@@ -1,8 +1,25 @@
+import os
+from importlib import import_module
 from pathlib import Path
 
 import pytest
+from django.apps import apps as django_apps
+from django.core.cache import cache
+
+from proteins.importer import import_pages
 
 FIXTURE_PAGES = Path(__file__).resolve().parent.parent / "fixtures" / "pages"
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+# Without the networking flags Chromium tries to reach Google's services on this closed network.
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 @pytest.fixture
@@ -17,3 +34,53 @@ def pytest_runtest_makereport(item, call):
     report = yield
     setattr(item, f"rep_{report.when}", report)
     return report
+
+
+# Browser tests (headless Chromium through playwright).
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the tests touch the database
+    # only between browser steps, never concurrently with it.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as driver:
+            chromium = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+            yield chromium
+            chromium.close()
+    finally:
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+
+
+@pytest.fixture
+def page(browser, request):
+    """A browser tab; a failing test leaves a screenshot in test-artifacts/."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    tab = context.new_page()
+    yield tab
+    failed = getattr(request.node, "rep_call", None)
+    if failed is not None and failed.failed:
+        ARTIFACTS.mkdir(exist_ok=True)
+        tab.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    context.close()
+
+
+@pytest.fixture
+def sample_data(fixture_pages):
+    """The sample pages imported, for transactional (live server) tests.
+
+    A transactional test starts from the tables as the previous one left them (flushed):
+    the reference data of the data migrations is put back first.
+    """
+    for app, migration, function in (
+        ("proteins", "0002_tflink_organisms", "add_organisms"),
+        ("proteins", "0004_default_site_pages", "add_pages"),
+        ("curation", "0002_roles", "add_roles"),
+    ):
+        getattr(import_module(f"{app}.migrations.{migration}"), function)(django_apps, None)
+    cache.clear()
+    report = import_pages([fixture_pages])
+    assert report.failures == []

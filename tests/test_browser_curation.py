@@ -1,73 +1,14 @@
 """End to end in headless Chromium: a curator flags, a reviewer decides, the public site follows."""
 
-import os
-from importlib import import_module
-from pathlib import Path
-
 import pytest
-from django.apps import apps as django_apps
 from django.contrib.auth.models import Group, User
-from django.core.cache import cache
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
-from proteins.importer import import_pages
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 PASSWORD = "a long demo password"
 SP1, POU3F4, BAX = "P08047", "P49335", "Q07812"  # SP1 regulates POU3F4 and BAX in the sample pages
 
 # Transactional: the live server's thread reads what the test wrote.
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    # Playwright's sync API runs an event loop in this thread; the tests touch the database
-    # only between browser steps, never concurrently with it.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as driver:
-            chromium = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-            yield chromium
-            chromium.close()
-    finally:
-        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
-
-
-@pytest.fixture
-def page(browser, request):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    tab = context.new_page()
-    yield tab
-    failed = getattr(request.node, "rep_call", None)
-    if failed is not None and failed.failed:
-        ARTIFACTS.mkdir(exist_ok=True)
-        tab.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
-    context.close()
-
-
-@pytest.fixture
-def sample_data(fixture_pages):
-    # A transactional test starts from the tables as the previous one left them (flushed):
-    # put back the reference data of the data migrations, then the sample pages.
-    for app, migration, function in (
-        ("proteins", "0002_tflink_organisms", "add_organisms"),
-        ("proteins", "0004_default_site_pages", "add_pages"),
-        ("curation", "0002_roles", "add_roles"),
-    ):
-        getattr(import_module(f"{app}.migrations.{migration}"), function)(django_apps, None)
-    cache.clear()
-    report = import_pages([fixture_pages])
-    assert report.failures == []
 
 
 @pytest.fixture
