@@ -92,7 +92,7 @@ def protein(request, accession):
             "orthologs": list(entry.orthologs.select_related("ortholog")),
             "tables": tables,
             "held_count": sum(table.total for table in tables),
-            "choices": selectors.evidence_choices(entry),
+            "choices": selectors.evidence_choices(),
             "binding_sites": Paginator(
                 entry.binding_sites.prefetch_related("source_databases", "detection_methods", "publications"), 50
             ).get_page(request.GET.get("sites-page")),
