@@ -2,14 +2,16 @@
 
     python bench/bench_web.py [--database-url URL] [--interactions 1000000] [--proteins 15000]
                               [--hub-targets 20000] [--requests 50] [--seed 1] [--no-wait]
+                              [--project DIR]
 
 1. Builds a fresh database (``bench/out/web-<interactions>.sqlite3``, or the PostgreSQL
    database of ``--database-url``, dropped and recreated), migrates it with ``manage.py
-   migrate`` and fills it directly with bulk inserts (``proteins.bulk.insert_rows``; the page
-   importer has its own benchmark, ``bench_import.py``): Homo sapiens with ``--proteins``
-   proteins and ``--interactions`` interactions with evidence, one hub TF with
-   ``--hub-targets`` targets, and Mus musculus with a tenth of both, the small organism whose
-   download shows that memory does not grow with rows. Then ANALYZE.
+   migrate`` and fills it directly with bulk inserts (``proteins.bulk.insert_rows``, COPY on
+   PostgreSQL; the page importer has its own benchmark, ``bench_import.py``): Homo sapiens
+   with ``--proteins`` proteins (at least ``--hub-targets`` + 1) and ``--interactions``
+   interactions with evidence, one hub TF with ``--hub-targets`` targets, and Mus musculus
+   with a tenth of both, the small organism whose download shows whether memory grows with
+   rows. Then ANALYZE.
 2. Times the pages in-process with ``django.test.Client`` (server time, no network): warm-up
    requests, then ``--requests`` timed ones per page; median and p95 against the goal.
 3. Streams the downloads through the client's ``streaming_content``: rows/s, and the peak
@@ -89,7 +91,7 @@ DETECTION_METHODS = {
 STATUS_SHARES = (("rejected", 0.01), ("flagged", 0.02), ("approved", 0.03))  # the rest: unreviewed
 SMALL_SCALE_SHARE = 0.03
 MEMORY_CHECKPOINTS = 10  # resident memory noted this many times along each download
-CHUNK = 50_000  # rows per executemany
+CHUNK = 50_000  # rows per insert
 
 
 def main(argv=None):
@@ -132,8 +134,14 @@ def main(argv=None):
     streams = [run_child("stream", {**plan, **download}) for download in downloads(build)]
     report_streams(streams)
 
-    results = {"machine": info, "load_before": waited, "sizes": sizes, "build": build, "pages": pages}
-    results["streams"] = streams
+    results = {
+        "machine": info,
+        "load_before": waited,
+        "sizes": sizes,
+        "build": build,
+        "pages": pages,
+        "streams": streams,
+    }
     engine = "sqlite" if database_url.startswith("sqlite") else "postgresql"
     path = OUT_DIR / f"web-results-{engine}-{args.interactions}.json"
     path.write_text(json.dumps(results, indent=2) + "\n")
@@ -259,7 +267,7 @@ def code_revision(project):
         return result.stdout.strip() if result.returncode == 0 else ""
 
     if git("rev-parse", "--show-toplevel") != str(project):
-        return f"{project} (not a git checkout: a snapshot?)"
+        return f"snapshot in {project} (not a git checkout)"
     dirty = git("status", "--porcelain", "--untracked-files=no", "--", "proteins", "portal", "templates", "curation")
     return git("rev-parse", "--short", "HEAD") + (" + uncommitted changes" if dirty else "")
 
@@ -411,6 +419,7 @@ def insert_organism(state, organism_id, proteins, interactions, hub_targets):
     from, the unused accession numbers and the next free ids.
     """
     from proteins.models import Organism
+    from proteins.parser import ACCESSION_RE
 
     rng, next_ids = state["rng"], state["next_ids"]
     taxon_id = Organism.objects.get(pk=organism_id).taxon_id
@@ -422,6 +431,9 @@ def insert_organism(state, organism_id, proteins, interactions, hub_targets):
     if hub_targets:
         names[0] = HUB_NAME
     accessions = [accession(next(state["accessions"])) for _ in protein_ids]
+    invalid = [value for value in accessions if not ACCESSION_RE.fullmatch(value)]
+    if invalid:
+        raise SystemExit(f"Generated accessions that UniProt's pattern refuses: {invalid[:5]}")
     insert_proteins(rng, organism_id, protein_ids, accessions, names)
 
     progress(f"  taxon {taxon_id}: {interactions:,} interactions with evidence ...")
