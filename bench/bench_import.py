@@ -463,7 +463,7 @@ def report_scenario(label, measurement, pages, rows, goal_seconds, jobs):
     failures = [line for line in measurement.stderr.splitlines() if line.startswith("FAILED")]
     if failures:
         print(f"  FAILED pages  : {len(failures)}, first: {failures[0]}")
-    time_goal = f"goal <= {goal_seconds:.0f} s {verdict(measurement.seconds, goal_seconds)}" if goal_seconds else ""
+    time_goal = f"goal <= {goal_seconds:.2g} s {verdict(measurement.seconds, goal_seconds)}" if goal_seconds else ""
     print(f"  wall time     : {measurement.seconds:8.1f} s   {time_goal}")
     print(f"  throughput    : {pages / measurement.seconds:8,.0f} pages/s, {rows / measurement.seconds:,.0f} rows/s")
     server = f"{measurement.database_cpu_seconds:.1f} s PostgreSQL server, " if measurement.database_cpu_seconds else ""
