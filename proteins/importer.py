@@ -37,7 +37,7 @@ from .models import (
     Publication,
     SourceDatabase,
 )
-from .parser import Evidence, PageError, load_page, load_pages
+from .parser import Evidence, PageError, load_page, load_pages, start_worker
 
 PAGE_SUFFIX = ".md"
 UNREVIEWED = Interaction.Status.UNREVIEWED.value
@@ -137,16 +137,16 @@ def read_pages(files, known_hashes, jobs=1, chunk_size=16):
         return
     chunks = iter([files[i : i + chunk_size] for i in range(0, len(files), chunk_size)])
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+    with ProcessPoolExecutor(
+        max_workers=jobs, mp_context=context, initializer=start_worker, initargs=(known_hashes, max_bytes)
+    ) as pool:
         # A few chunks ahead per process: parsing overlaps writing, memory stays flat.
-        pending = [
-            pool.submit(load_pages, chunk, known_hashes, max_bytes) for chunk in itertools.islice(chunks, jobs * 4)
-        ]
+        pending = [pool.submit(load_pages, chunk) for chunk in itertools.islice(chunks, jobs * 4)]
         while pending:
             loaded_chunk = pending.pop(0).result()
             next_chunk = next(chunks, None)
             if next_chunk is not None:
-                pending.append(pool.submit(load_pages, next_chunk, known_hashes, max_bytes))
+                pending.append(pool.submit(load_pages, next_chunk))
             yield from loaded_chunk
 
 

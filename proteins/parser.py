@@ -644,6 +644,16 @@ def load_page(path, known_hashes=frozenset(), max_bytes=MAX_PAGE_BYTES):
         return LoadedPage(str(path), error=error)
 
 
-def load_pages(paths, known_hashes=frozenset(), max_bytes=MAX_PAGE_BYTES):
-    """``load_page`` over a chunk of paths (the unit of work sent to a parsing process)."""
-    return [load_page(path, known_hashes, max_bytes) for path in paths]
+# A parsing process receives the known fingerprints once, when it starts, not with every
+# chunk: the set is about 1 MB for 15,000 pages.
+_WORKER = {"known_hashes": frozenset(), "max_bytes": MAX_PAGE_BYTES}
+
+
+def start_worker(known_hashes, max_bytes=MAX_PAGE_BYTES):
+    """Initialise a parsing process (``ProcessPoolExecutor(initializer=...)``)."""
+    _WORKER.update(known_hashes=known_hashes, max_bytes=max_bytes)
+
+
+def load_pages(paths):
+    """``load_page`` over a chunk of paths, in a process set up by ``start_worker``."""
+    return [load_page(path, _WORKER["known_hashes"], _WORKER["max_bytes"]) for path in paths]
