@@ -32,9 +32,10 @@ import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 import generate_corpus
+from common import recreate_postgres_database
 
 BENCH_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BENCH_DIR.parent
@@ -152,29 +153,6 @@ def remove_sqlite(database_url):
     if database_url.startswith("sqlite:///"):
         for suffix in ("", "-wal", "-shm", "-journal"):
             Path(database_url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
-
-
-def recreate_postgres_database(database_url):
-    """Drop and create the URL's database; return the server version."""
-    import psycopg
-    from psycopg import sql
-
-    url = urlsplit(database_url)
-    name = unquote(url.path.lstrip("/"))
-    if not name or name in ("postgres", "template0", "template1"):
-        raise SystemExit(f"--database-url: refusing to drop the database {name!r}; name a benchmark database.")
-    connection = psycopg.connect(
-        host=url.hostname,
-        port=url.port or 5432,
-        user=unquote(url.username or "postgres"),
-        password=unquote(url.password or "") or None,
-        dbname="postgres",
-        autocommit=True,
-    )
-    with connection:
-        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        return connection.execute("SHOW server_version").fetchone()[0]
 
 
 def database_size(database_url):

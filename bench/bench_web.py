@@ -41,7 +41,9 @@ import threading
 import time
 from collections import Counter
 from pathlib import Path
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import quote, urlsplit
+
+from common import recreate_postgres_database
 
 BENCH_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BENCH_DIR.parent
@@ -219,29 +221,6 @@ def fresh_database(database_url, interactions):
         raise SystemExit("--database-url: give a postgres://user@host:port/name URL (SQLite is the default).")
     version = recreate_postgres_database(database_url)
     return database_url, f"PostgreSQL {version} ({urlsplit(database_url).path[1:]})"
-
-
-def recreate_postgres_database(database_url):
-    """Drop and create the URL's database; return the server version."""
-    import psycopg
-    from psycopg import sql
-
-    url = urlsplit(database_url)
-    name = unquote(url.path.lstrip("/"))
-    if not name or name in ("postgres", "template0", "template1"):
-        raise SystemExit(f"--database-url: refusing to drop the database {name!r}; name a benchmark database.")
-    connection = psycopg.connect(
-        host=url.hostname,
-        port=url.port or 5432,
-        user=unquote(url.username or "postgres"),
-        password=unquote(url.password or "") or None,
-        dbname="postgres",
-        autocommit=True,
-    )
-    with connection:
-        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        return connection.execute("SHOW server_version").fetchone()[0]
 
 
 def machine(project):
