@@ -2,17 +2,43 @@
 
 ``bulk_create`` builds a model instance and compiles a multi-row statement for every few
 hundred rows; for the millions of link rows of an import that costs more than the database
-work itself.  These helpers send plain tuples through one parametrised statement and the
-driver's ``executemany`` (SQLite's C loop, psycopg's pipeline), with names quoted by the
-backend.  Both engines accept ``ON CONFLICT DO NOTHING``.
+work itself.  These helpers send plain tuples with names quoted by the backend:
+
+* SQLite: one parametrised statement through ``executemany`` (the ``sqlite3`` module's C loop);
+* PostgreSQL: one ``INSERT … SELECT * FROM unnest(%s::type[], …)`` a chunk, each column sent as
+  one array.  psycopg's ``executemany`` sends a statement per row: 18 µs a row on our server,
+  against about 7 µs this way.  (``COPY`` is faster still but has no ``ON CONFLICT`` and no
+  ``RETURNING``.)
+
+Both engines accept ``ON CONFLICT DO NOTHING`` and ``RETURNING``.
 """
 
 from django.db import connection
 
+ARRAY_CHUNK = 50_000  # rows in one unnest statement: bounded memory for the arrays
+RETURNING_CHUNK = 2_000  # rows in one SQLite multi-row VALUES ... RETURNING statement
 
-def _names(model, columns):
-    quote = connection.ops.quote_name
-    return quote(model._meta.db_table), ", ".join(quote(model._meta.get_field(c).column) for c in columns)
+
+def _quote(name):
+    return connection.ops.quote_name(name)
+
+
+def _fields(model, columns):
+    return [model._meta.get_field(c) for c in columns]
+
+
+def _head(model, fields):
+    return f"INSERT INTO {_quote(model._meta.db_table)} ({', '.join(_quote(f.column) for f in fields)})"
+
+
+def _unnest(fields):
+    """``SELECT * FROM unnest(%s::integer[], …)``: one array parameter per column (PostgreSQL)."""
+    arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
+    return f"SELECT * FROM unnest({arrays})"
+
+
+def _columns_of(rows, width):
+    return [list(column) for column in zip(*rows, strict=True)] if rows else [[] for _ in range(width)]
 
 
 def insert_rows(model, columns, rows, ignore_conflicts=False):
@@ -20,20 +46,65 @@ def insert_rows(model, columns, rows, ignore_conflicts=False):
     rows = list(rows)
     if not rows:
         return
-    table, names = _names(model, columns)
-    placeholders = ", ".join(["%s"] * len(columns))
+    fields = _fields(model, columns)
     conflict = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
     with connection.cursor() as cursor:
-        cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders}){conflict}", rows)
+        if connection.vendor == "postgresql":
+            sql = f"{_head(model, fields)} {_unnest(fields)}{conflict}"
+            for start in range(0, len(rows), ARRAY_CHUNK):
+                cursor.execute(sql, _columns_of(rows[start : start + ARRAY_CHUNK], len(fields)))
+        else:
+            placeholders = ", ".join(["%s"] * len(fields))
+            cursor.executemany(f"{_head(model, fields)} VALUES ({placeholders}){conflict}", rows)
+
+
+def insert_returning(model, columns, rows, returning):
+    """Insert ``rows`` and return the ``returning`` columns of every row inserted, in no set order.
+
+    Callers match the returned rows to theirs by a unique key among ``returning``.
+    """
+    rows = list(rows)
+    if not rows:
+        return []
+    fields = _fields(model, columns)
+    back = ", ".join(_quote(f.column) for f in _fields(model, returning))
+    found = []
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            sql = f"{_head(model, fields)} {_unnest(fields)} RETURNING {back}"
+            for start in range(0, len(rows), ARRAY_CHUNK):
+                cursor.execute(sql, _columns_of(rows[start : start + ARRAY_CHUNK], len(fields)))
+                found.extend(cursor.fetchall())
+            return found
+        row_sql = f"({', '.join(['%s'] * len(fields))})"
+        for start in range(0, len(rows), RETURNING_CHUNK):
+            chunk = rows[start : start + RETURNING_CHUNK]
+            values = ", ".join([row_sql] * len(chunk))
+            cursor.execute(
+                f"{_head(model, fields)} VALUES {values} RETURNING {back}", [v for row in chunk for v in row]
+            )
+            found.extend(cursor.fetchall())
+    return found
 
 
 def update_rows(model, columns, rows):
     """Set ``columns`` of the rows whose primary key is the first item of each tuple."""
-    rows = [(*values, pk) for pk, *values in rows]
+    rows = list(rows)
     if not rows:
         return
-    quote = connection.ops.quote_name
-    table = quote(model._meta.db_table)
-    assignments = ", ".join(f"{quote(model._meta.get_field(c).column)} = %s" for c in columns)
+    fields = _fields(model, columns)
+    table, pk = _quote(model._meta.db_table), _quote(model._meta.pk.column)
     with connection.cursor() as cursor:
-        cursor.executemany(f"UPDATE {table} SET {assignments} WHERE {quote(model._meta.pk.column)} = %s", rows)
+        if connection.vendor == "postgresql":
+            names = [_quote(f.column) for f in fields]
+            assignments = ", ".join(f"{name} = new.{name}" for name in names)
+            source = _unnest([model._meta.pk, *fields])
+            sql = (
+                f"UPDATE {table} SET {assignments} FROM ({source}) AS new ({pk}, {', '.join(names)}) "
+                f"WHERE {table}.{pk} = new.{pk}"
+            )
+            for start in range(0, len(rows), ARRAY_CHUNK):
+                cursor.execute(sql, _columns_of(rows[start : start + ARRAY_CHUNK], len(fields) + 1))
+        else:
+            assignments = ", ".join(f"{_quote(f.column)} = %s" for f in fields)
+            cursor.executemany(f"UPDATE {table} SET {assignments} WHERE {pk} = %s", [(*v, key) for key, *v in rows])

@@ -12,10 +12,12 @@ from __future__ import annotations
 import itertools
 import multiprocessing
 import os
+from array import array
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
+from operator import itemgetter
 from pathlib import Path
 
 from django.conf import settings
@@ -23,7 +25,7 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
-from .bulk import insert_rows, update_rows
+from .bulk import insert_returning, insert_rows, update_rows
 from .models import (
     BindingSite,
     DetectionMethod,
@@ -170,6 +172,7 @@ class PageImporter:
         self.lookups = {SourceDatabase: {}, DetectionMethod: {}}
         self.proteins = None  # accession -> (pk, organism id, has a page), loaded with the first batch
         self.known_pmids = set()
+        self.fingerprints = EvidenceFingerprints()
         # In a dry run nothing is written, so later batches must remember what earlier
         # ones would have created to count it once.
         self.planned_pairs = set()
@@ -196,6 +199,7 @@ class PageImporter:
             cache.clear()
             cache.update((name, pk) for pk, name in model.objects.values_list("pk", "name"))
         self.known_pmids.clear()
+        self.fingerprints = EvidenceFingerprints()  # a rollback may hand the same ids out again
 
     def add(self, loaded):
         self.report.pages_read += 1
@@ -246,8 +250,9 @@ class PageImporter:
             ("targets", page.targets),
             ("binding_sites_ls", page.binding_sites),
         ):
-            for number, row in enumerate(rows, start=1):
-                check_lengths(page.path, field_name, number, evidence_values(row))
+            if evidence_too_long(rows):  # one pass over the distinct names, then find the row
+                for number, row in enumerate(rows, start=1):
+                    check_lengths(page.path, field_name, number, evidence_values(row))
         for number, site in enumerate(page.binding_sites, start=1):
             values = {"binding-site id": [site.tflink_id], "assembly": [site.assembly], "chromosome": [site.chromosome]}
             check_lengths(page.path, "binding_sites_ls", number, values)
@@ -368,6 +373,15 @@ def evidence_values(row):
     return {"source database": row.evidence.source_databases, "detection method": row.evidence.detection_methods}
 
 
+def evidence_too_long(rows):
+    sources = {name for row in rows for name in row.evidence.source_databases}
+    methods = {name for row in rows for name in row.evidence.detection_methods}
+    return (
+        max(map(len, sources), default=0) > MAX_LENGTHS["source database"]
+        or max(map(len, methods), default=0) > MAX_LENGTHS["detection method"]
+    )
+
+
 def check_lengths(path, field_name, row, values):
     for what, items in values.items():
         for value in items:
@@ -399,6 +413,57 @@ CHUNK = 5000  # values in one IN (...): far below SQLite's 32,766 and PostgreSQL
 def chunked(values, size=CHUNK):
     values = list(values)
     return (values[i : i + size] for i in range(0, len(values), size))
+
+
+class EvidenceFingerprints:
+    """What the import wrote as evidence of each interaction it created, as one 64-bit hash per id.
+
+    The same pair is listed on its TF's page and on its target's page, nearly always with the
+    same evidence.  When the second page comes, a matching fingerprint says there is nothing to
+    add, without reading the pair's links back from the database.  The hashes live in an array
+    indexed by ``id - first id``: 8 bytes an interaction (8 MB for a million).  Only
+    interactions no curator has touched are trusted (curators change links, not the import).
+    """
+
+    def __init__(self):
+        self.base = None
+        self.hashes = array("q")
+
+    @staticmethod
+    def of(evidence):
+        return hash(
+            (
+                frozenset(evidence.source_databases),
+                frozenset(evidence.detection_methods),
+                frozenset(evidence.pmids),
+                evidence.small_scale,
+            )
+        )
+
+    def remember(self, pk, evidence):
+        if self.base is None:
+            self.base = pk
+        index = pk - self.base
+        if index < 0:
+            return
+        if index >= len(self.hashes):
+            self.hashes.frombytes(bytes(8 * (index + 1 - len(self.hashes))))
+        self.hashes[index] = self.of(evidence) or 1
+
+    def forget(self, pk):
+        if self.base is not None and 0 <= pk - self.base < len(self.hashes):
+            self.hashes[pk - self.base] = 0
+
+    def matches(self, found, evidence):
+        """Whether ``found`` (an unreviewed interaction's row) holds exactly ``evidence``, as written by this run."""
+        pk, _small_scale, _version, status, editor = found
+        if self.base is None or status != UNREVIEWED or editor is not None:
+            return False
+        index = pk - self.base
+        if not 0 <= index < len(self.hashes):
+            return False
+        stored = self.hashes[index]
+        return stored != 0 and stored == (self.of(evidence) or 1)
 
 
 class BatchWriter:
@@ -538,14 +603,9 @@ class BatchWriter:
         """Replace the pages' orthologs; link them, and older ones, to proteins held here."""
         if self.dry_run:
             return
-        accessions = {o.accession for page in self.pages for o in page.orthologs}
-        local = {
-            accession: pk
-            for chunk in chunked(accessions)
-            for accession, pk in Protein.objects.filter(accession__in=chunk).values_list("accession", "pk")
-        }
+        known = self.importer.known_proteins()
         rows = [
-            (self.ids[page.accession], o.accession, o.species, local.get(o.accession))
+            (self.ids[page.accession], o.accession, o.species, known[o.accession][0] if o.accession in known else None)
             for page in self.pages
             for o in page.orthologs
         ]
@@ -579,16 +639,21 @@ class BatchWriter:
         """Create new pairs, add new evidence to known ones; return (created, updated) counts."""
         pairs = self.merged_pairs()
         existing = self.interactions_of(page_ids, "small_scale", "version", "status", "last_edited_by_id")
-        held = self.held_evidence(page_ids) if existing else {attribute: set() for attribute, *_ in EVIDENCE_KINDS}
-        lookup_ids = self.lookup_ids(pairs.values())
-        now = timezone.now()
-        new_pairs, to_update, links = [], [], defaultdict(list)
+        fingerprints = self.importer.fingerprints
+        known, new_pairs = [], []
         for (tf, target), evidence in pairs.items():
             key = (self.ids[tf], self.ids[target])
-            if key not in existing:
+            found = existing.get(key)
+            if found is None:
                 new_pairs.append((tf, target, key, evidence))
-                continue
-            pk, small_scale, version, status, editor = existing[key]
+            elif not fingerprints.matches(found, evidence):
+                known.append((tf, target, found, evidence))
+        held = self.held_evidence(found[0] for _tf, _target, found, _evidence in known)
+        lookup_ids = self.lookup_ids(pairs.values())
+        now = timezone.now()
+        to_update, links = [], defaultdict(list)
+        for tf, target, found, evidence in known:
+            pk, small_scale, version, status, editor = found
             added = {
                 attribute: [
                     v for v in lookup_ids[attribute](getattr(evidence, attribute)) if (pk, v) not in held[attribute]
@@ -605,22 +670,26 @@ class BatchWriter:
             for attribute, values in added.items():
                 links[attribute].extend((pk, value) for value in values)
             to_update.append((pk, small_scale or evidence.small_scale, version + 1, now))
+            fingerprints.forget(pk)  # its evidence is now a union: read it from the database next time
+        new_pairs.sort(key=itemgetter(2))  # the (tf, target) index's order: inserts walk it forwards
         created = self.count_new_pairs([(tf, target) for tf, target, _key, _evidence in new_pairs])
         if self.dry_run:
             return created, len(to_update)
         timestamp = Interaction._meta.get_field("created_at").get_db_prep_save(now, connection)
-        insert_rows(
+        inserted = insert_returning(
             Interaction,
             ["tf", "target", "organism", "small_scale", "status", "version", "created_at", "updated_at"],
             [
                 (key[0], key[1], self.organism_of[key[0]], evidence.small_scale, UNREVIEWED, 1, timestamp, timestamp)
                 for _tf, _target, key, evidence in new_pairs
             ],
+            returning=["id", "tf", "target"],
         )
         if new_pairs:
-            ids = self.interactions_of(page_ids)
+            ids = {(tf, target): pk for pk, tf, target in inserted}
             for _tf, _target, key, evidence in new_pairs:
-                pk = ids[key][0]
+                pk = ids[key]
+                fingerprints.remember(pk, evidence)
                 for attribute, _field, _column in EVIDENCE_KINDS:
                     links[attribute].extend(
                         (pk, value_id) for value_id in lookup_ids[attribute](getattr(evidence, attribute))
@@ -647,15 +716,20 @@ class BatchWriter:
         self.importer.planned_pairs.update(new)
         return len(new)
 
-    def held_evidence(self, page_ids):
-        """``{kind: {(interaction_id, value_id)}}`` for every interaction of the pages."""
-        held = {}
-        for attribute, field_name, column in EVIDENCE_KINDS:
-            through = getattr(Interaction, field_name).through
-            rows = through.objects.filter(
-                Q(interaction__tf_id__in=page_ids) | Q(interaction__target_id__in=page_ids)
-            ).values_list("interaction_id", column)
-            held[attribute] = set(rows)
+    @staticmethod
+    def held_evidence(interaction_ids):
+        """``{kind: {(interaction_id, value_id)}}`` for the interactions ``interaction_ids``.
+
+        Read by interaction id from each link table's unique (interaction, value) index; a
+        join to the interactions by TF or target made PostgreSQL scan the whole link table.
+        """
+        held = {attribute: set() for attribute, *_ in EVIDENCE_KINDS}
+        for chunk in chunked(interaction_ids):
+            for attribute, field_name, column in EVIDENCE_KINDS:
+                through = getattr(Interaction, field_name).through
+                held[attribute].update(
+                    through.objects.filter(interaction_id__in=chunk).values_list("interaction_id", column)
+                )
         return held
 
     def lookup_ids(self, evidences):

@@ -367,13 +367,26 @@ def split_list(value, separator):
     return tuple(dict.fromkeys(part.strip() for part in value.split(separator) if part.strip() not in MISSING))
 
 
+# Rows of a database share their evidence (one source, one method, its reference PubMed id):
+# equal cells give one shared Evidence, parsed once and pickled once per chunk of pages.
+_EVIDENCE_CACHE = {}
+_EVIDENCE_CACHE_SIZE = 20_000
+
+
 def parse_evidence(sources, methods, publications, small_scale, separator, path, field_name, row):
-    return Evidence(
-        source_databases=split_list(sources, separator),
-        detection_methods=split_list(methods, separator),
-        pmids=parse_pmids(publications, path, field_name, row),
-        small_scale=parse_small_scale(small_scale, path, field_name, row),
-    )
+    key = (sources, methods, publications, small_scale, separator)
+    evidence = _EVIDENCE_CACHE.get(key)
+    if evidence is None:
+        evidence = Evidence(
+            source_databases=split_list(sources, separator),
+            detection_methods=split_list(methods, separator),
+            pmids=parse_pmids(publications, path, field_name, row),
+            small_scale=parse_small_scale(small_scale, path, field_name, row),
+        )
+        if len(_EVIDENCE_CACHE) >= _EVIDENCE_CACHE_SIZE:
+            _EVIDENCE_CACHE.clear()
+        _EVIDENCE_CACHE[key] = evidence
+    return evidence
 
 
 def rows_of(value):

@@ -193,6 +193,31 @@ def test_an_interaction_on_both_pages_is_one_row_with_the_union_of_its_evidence(
     }
 
 
+@pytest.mark.parametrize("order", [("P09022.md", "Q03145.md"), ("Q03145.md", "P09022.md")])
+def test_the_second_page_of_a_pair_in_a_later_batch_of_the_same_run_adds_only_new_evidence(
+    fixture_pages, tmp_path, order
+):
+    pages = copy_pages(fixture_pages, tmp_path / "pages", *order)
+    import_pages([pages], batch_size=1)  # one page a batch: the pair is created, then met again
+    assert Interaction.objects.get(tf__accession="P09022", target__accession="Q03145").version == 1
+    before = evidence_of("P09022", "Q03145")
+
+    edit(pages / "P09022.md", "9733765%5Buid%5D+OR+29087512%5Buid%5D,Yes", "11111111%5Buid%5D,No")
+    edit(pages / "P09022.md", "TRRUST,inferred by curator", "GTRD,chromatin immunoprecipitation assay")
+    Interaction.objects.all().delete()
+    Protein.objects.all().delete()
+    report = import_pages([pages], batch_size=1)
+
+    interaction = Interaction.objects.get(tf__accession="P09022", target__accession="Q03145")
+    assert evidence_of("P09022", "Q03145") == {
+        "sources": sorted({"GTRD", *before["sources"]}),
+        "methods": sorted({"chromatin immunoprecipitation assay", *before["methods"]}),
+        "pmids": sorted({11111111, *before["pmids"]}),
+        "small_scale": True,
+    }
+    assert (interaction.version, report.interactions_updated) == (2, 1)
+
+
 def test_pages_of_both_partners_in_one_run_give_one_interaction(fixture_pages):
     import_pages([fixture_pages / "P46152.md", fixture_pages / "G3V885.md", fixture_pages / "P63059.md"])
 
