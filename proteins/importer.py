@@ -289,6 +289,7 @@ class PageImporter:
     def apply(self, batch):
         """Write one batch and its import records in one transaction."""
         with transaction.atomic():
+            relax_commit()
             counts = BatchWriter(self, batch).write()
             records = [
                 ImportRecord(
@@ -364,9 +365,23 @@ def tune_connection():
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
             cursor.execute(f"PRAGMA cache_size = -{settings.IMPORT_SQLITE_CACHE_MB * 1024}")
-            # Checkpoint the write-ahead log every ~80 MB rather than 4 MB: index pages written
+            # Checkpoint the write-ahead log every ~400 MB rather than 4 MB: index pages written
             # by many batches are copied back to the database once, not once per batch.
-            cursor.execute("PRAGMA wal_autocheckpoint = 20000")
+            cursor.execute("PRAGMA wal_autocheckpoint = 100000")
+            # Pages outside the cache are read from the file's memory map, without a copy.
+            cursor.execute("PRAGMA mmap_size = 2147483648")
+
+
+def relax_commit():
+    """In a batch's transaction on PostgreSQL: its commit does not wait for the WAL to reach the disk.
+
+    A crash may then lose the last batches (never half of one); importing the pages again
+    restores them.  ``SET LOCAL`` ends with the transaction, so other work on the connection
+    keeps its durable commits.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit = off")
 
 
 def evidence_values(row):
@@ -765,7 +780,9 @@ class BatchWriter:
     def write_links(self, model, links, owner):
         for attribute, field_name, column in EVIDENCE_KINDS:
             through = getattr(model, field_name).through
-            insert_rows(through, [owner, column.removesuffix("_id")], links[attribute], ignore_conflicts=True)
+            # By value: the value index (publications: 40,000 of them) is then walked forwards.
+            rows = sorted(links[attribute], key=itemgetter(1))
+            insert_rows(through, [owner, column.removesuffix("_id")], rows, ignore_conflicts=True)
 
     # Binding sites: owned by their TF's page, replaced with it.
 
