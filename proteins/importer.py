@@ -368,8 +368,6 @@ def tune_connection():
             # Checkpoint the write-ahead log every ~400 MB rather than 4 MB: index pages written
             # by many batches are copied back to the database once, not once per batch.
             cursor.execute("PRAGMA wal_autocheckpoint = 100000")
-            # Pages outside the cache are read from the file's memory map, without a copy.
-            cursor.execute("PRAGMA mmap_size = 2147483648")
 
 
 def relax_commit():
