@@ -1,0 +1,112 @@
+"""Each protein's counts of public interactions, stored on ``Protein`` and kept right here.
+
+``tf_count`` (its TFs: public interactions where it is the target), ``target_count`` (its
+targets) and ``small_scale_count`` (public interactions with small-scale evidence, as TF and
+as target) let lists show, filter and sort proteins without counting millions of
+interactions for every request.  Whatever creates, deletes or changes interactions calls
+one of these:
+
+- ``add_new_interactions(rows)``: the importer, for the interactions a batch created (all
+  unreviewed, so public): a few grouped ``UPDATE``s per batch, whatever its size;
+- ``add_small_scale(pairs)``: the importer, for public interactions that gained small-scale
+  evidence;
+- ``refresh(protein_ids)``: curation and admin edits and deletes; counts the proteins'
+  interactions again;
+- ``refresh_all()``: every protein, after data was written some other way (``manage.py
+  recount_interactions``).
+"""
+
+from collections import Counter
+
+from django.db import connection
+from django.db.models import Count, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from .models import Interaction, Protein
+
+# Ids in one statement: within SQLite's and PostgreSQL's limits on parameters.
+CHUNK = 5000
+
+
+def add_new_interactions(rows):
+    """Count new public interactions: ``rows`` of ``(tf id, target id, small_scale)``."""
+    tfs, targets, small_scale = Counter(), Counter(), Counter()
+    for tf, target, small in rows:
+        targets[tf] += 1
+        tfs[target] += 1
+        if small:
+            small_scale[tf] += 1
+            small_scale[target] += 1
+    increase("tf_count", tfs)
+    increase("target_count", targets)
+    increase("small_scale_count", small_scale)
+
+
+def add_small_scale(pairs):
+    """Count public interactions that gained small-scale evidence: ``pairs`` of ``(tf id, target id)``."""
+    small_scale = Counter()
+    for tf, target in pairs:
+        small_scale[tf] += 1
+        small_scale[target] += 1
+    increase("small_scale_count", small_scale)
+
+
+def increase(column, increments):
+    """Add ``increments`` (``{protein id: n}``) to ``column``: one ``UPDATE … FROM (VALUES …)`` per chunk.
+
+    Counted in SQL, not read and written back: concurrent imports and edits add up.
+    """
+    quote = connection.ops.quote_name
+    table, column = quote(Protein._meta.db_table), quote(column)
+    items = list(increments.items())
+    with connection.cursor() as cursor:
+        for start in range(0, len(items), CHUNK):
+            chunk = items[start : start + CHUNK]
+            values = ", ".join(["(%s, %s)"] * len(chunk))
+            cursor.execute(
+                f"UPDATE {table} SET {column} = {column} + increment.column2 FROM (VALUES {values}) AS increment "
+                f"WHERE {table}.{quote('id')} = increment.column1",
+                [value for item in chunk for value in item],
+            )
+
+
+def public_count(side, **conditions):
+    """The number of public interactions whose ``side`` ("tf" or "target") is the outer protein."""
+    rows = (
+        Interaction.objects.public()
+        .filter(**{side: OuterRef("pk")}, **conditions)
+        .order_by()
+        .values(side)
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(rows), Value(0))
+
+
+COUNTS = {
+    "tf_count": lambda: public_count("target"),
+    "target_count": lambda: public_count("tf"),
+    "small_scale_count": lambda: public_count("tf", small_scale=True) + public_count("target", small_scale=True),
+}
+
+
+def refresh(protein_ids):
+    """Count the interactions of ``protein_ids`` again (ids of deleted proteins are ignored)."""
+    ids = sorted(set(protein_ids) - {None})
+    for start in range(0, len(ids), CHUNK):
+        Protein.objects.filter(pk__in=ids[start : start + CHUNK]).update(
+            **{column: count() for column, count in COUNTS.items()}
+        )
+
+
+def refresh_all():
+    """Count every protein's interactions again, in one statement."""
+    return Protein.objects.update(**{column: count() for column, count in COUNTS.items()})
+
+
+def partners_of(interactions):
+    """The TF and target ids of ``interactions`` (a queryset), e.g. before they are deleted."""
+    ids = set()
+    for tf, target in interactions.order_by().values_list("tf_id", "target_id").iterator(chunk_size=CHUNK):
+        ids.update((tf, target))
+    return ids
