@@ -4,35 +4,27 @@ cover a protein's public interactions in place of the single-column ones of ``tf
 import django.db.models.deletion
 import django.db.models.expressions
 from django.db import migrations, models
-from django.db.models import Count, OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce
 
 
 def count_interactions(apps, schema_editor):
-    """Fill the counts of every protein in one statement (proteins.counts.refresh_all, as of this migration)."""
-    Protein = apps.get_model("proteins", "Protein")
-    Interaction = apps.get_model("proteins", "Interaction")
-
-    def public_count(side, **conditions):
-        rows = (
-            Interaction.objects.exclude(status="rejected")
-            .filter(**{side: OuterRef("pk")}, **conditions)
-            .order_by()
-            .values(side)
-            .annotate(n=Count("pk"))
-            .values("n")
-        )
-        return Coalesce(Subquery(rows), Value(0))
-
+    """Fill every protein's counts: one pass over the interactions per count (proteins.counts.refresh_all)."""
     if schema_editor.connection.vendor == "postgresql":
-        # Checked now, not at the commit: PostgreSQL cannot build the index below while the
-        # update's deferred foreign key checks are pending.
+        # Checked now, not at the commit: PostgreSQL cannot build the indexes below while the
+        # updates' deferred foreign key checks are pending.
         schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-    Protein.objects.using(schema_editor.connection.alias).update(
-        tf_count=public_count("target"),
-        target_count=public_count("tf"),
-        small_scale_count=public_count("tf", small_scale=True) + public_count("target", small_scale=True),
-    )
+    schema_editor.execute('UPDATE "proteins_protein" SET "tf_count" = 0, "target_count" = 0, "small_scale_count" = 0')
+    public = "\"status\" <> 'rejected'"
+    for column, value, side, condition in (
+        ('"tf_count"', "counted.n", '"target_id"', public),
+        ('"target_count"', "counted.n", '"tf_id"', public),
+        ('"small_scale_count"', "counted.n", '"tf_id"', f'{public} AND "small_scale"'),
+        ('"small_scale_count"', '"small_scale_count" + counted.n', '"target_id"', f'{public} AND "small_scale"'),
+    ):
+        schema_editor.execute(
+            f'UPDATE "proteins_protein" SET {column} = {value} FROM (SELECT {side} AS protein, COUNT(*) AS n '
+            f'FROM "proteins_interaction" WHERE {condition} GROUP BY {side}) AS counted '
+            'WHERE "proteins_protein"."id" = counted.protein'
+        )
 
 
 class Migration(migrations.Migration):
