@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from proteins import counts
 from proteins.models import DetectionMethod, Interaction, Publication, SourceDatabase
 from proteins.selectors import forget_summaries
 
@@ -129,7 +130,10 @@ def transition(interaction, action, by, reason="", version=None):
         rule = TRANSITIONS[action]
         if rule.needs_reason and not reason:
             raise CurationError(f"A reason is required to {action} an interaction.")
+        previous = current.status
         event = save_status(current, rule.target, action, by, reason)
+        if changes_visibility(previous, rule.target):
+            counts.refresh([current.tf_id, current.target_id])
     copy_state(current, interaction)
     forget_summaries()
     return event
@@ -160,6 +164,12 @@ def bulk_transition(interactions, action, by, reason=""):
             else:
                 refused.append((interaction, why))
         done = save_statuses([(row, status) for _interaction, row, status in moving], action, by, reason)
+        counts.refresh(
+            protein
+            for _interaction, row, status in moving
+            if changes_visibility(status, row.status)
+            for protein in (row.tf_id, row.target_id)
+        )
     for interaction, row, _status in moving:
         copy_state(row, interaction)
     forget_summaries()
@@ -175,6 +185,7 @@ def edit_evidence(interaction, by, version, *, source_databases, detection_metho
         sources = [SourceDatabase.objects.get_or_create(name=name)[0] for name in clean_names(source_databases)]
         methods = [DetectionMethod.objects.get_or_create(name=name)[0] for name in clean_names(detection_methods)]
         Publication.objects.bulk_create([Publication(pmid=pmid) for pmid in set(pmids)], ignore_conflicts=True)
+        gains_or_loses_small_scale = current.small_scale != small_scale
         current.small_scale = small_scale
         current.last_edited_by = by
         current.version += 1
@@ -184,6 +195,8 @@ def edit_evidence(interaction, by, version, *, source_databases, detection_metho
         current.source_databases.set(sources)
         current.detection_methods.set(methods)
         current.publications.set(sorted(set(pmids)))
+        if gains_or_loses_small_scale:
+            counts.refresh([current.tf_id, current.target_id])
         event = CurationEvent.objects.create(
             interaction=current,
             actor=by,
@@ -223,11 +236,14 @@ def decide_source_change(change, by, accept):
             )
             Publication.objects.bulk_create([Publication(pmid=p) for p in change.pmids], ignore_conflicts=True)
             current.publications.add(*change.pmids)
+            gains_small_scale = change.small_scale and not current.small_scale
             current.small_scale = current.small_scale or change.small_scale
             current.version += 1
             current._history_user = by
             current._change_reason = "source change accepted"
             current.save()
+            if gains_small_scale:
+                counts.refresh([current.tf_id, current.target_id])
         change.decision = PendingSourceChange.Decision.ACCEPTED if accept else PendingSourceChange.Decision.DISMISSED
         change.decided_by = by
         change.decided_at = timezone.now()
@@ -253,6 +269,11 @@ def lock(pk, version):
             current,
         )
     return current
+
+
+def changes_visibility(before, after):
+    """Whether a move from status ``before`` to ``after`` shows or hides the interaction (and changes the counts)."""
+    return (before == Status.REJECTED) != (after == Status.REJECTED)
 
 
 def save_status(current, status, action, by, reason):

@@ -25,6 +25,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Case, Count, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.forms.models import BaseInlineFormSet
@@ -40,7 +41,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from curation import workflow
 from curation.models import CurationEvent, PendingSourceChange
 
-from . import uploads
+from . import counts, uploads
 from .forms import InteractionAdminForm, ReasonForm, UploadPagesForm
 from .importer import import_pages
 from .models import (
@@ -360,7 +361,7 @@ class ProteinAdmin(TermSearchMixin, SpreadsheetMixin, admin.ModelAdmin):
     ]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).with_function().prefetch_related("gene_ids")
+        return super().get_queryset(request).prefetch_related("gene_ids")
 
     def search_condition(self, term):
         return protein_condition(term)
@@ -373,6 +374,18 @@ class ProteinAdmin(TermSearchMixin, SpreadsheetMixin, admin.ModelAdmin):
     def function(self, protein):
         roles = [role for role, held in (("TF", protein.is_tf), ("target", protein.is_target)) if held]
         return " and ".join(roles) or "-"
+
+    # Deleting proteins deletes their interactions: their partners' counts change.
+
+    def delete_model(self, request, obj):
+        self.delete_queryset(request, Protein.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            proteins = list(queryset.values_list("pk", flat=True))
+            partners = counts.partners_of(Interaction.objects.filter(Q(tf__in=proteins) | Q(target__in=proteins)))
+            super().delete_queryset(request, queryset)
+            counts.refresh(partners - set(proteins))
 
     @admin.display(description="interactions held here")
     def interactions(self, protein):
@@ -523,6 +536,7 @@ class InteractionAdmin(TermSearchMixin, SpreadsheetMixin, SimpleHistoryAdmin):
         if not change:
             obj.last_edited_by = request.user  # entered by hand: the import leaves it to curators
             super().save_model(request, obj, form, change)
+            counts.refresh([obj.tf_id, obj.target_id])
         elif form.has_changed():
             data = form.cleaned_data
             workflow.edit_evidence(
@@ -539,6 +553,17 @@ class InteractionAdmin(TermSearchMixin, SpreadsheetMixin, SimpleHistoryAdmin):
     def save_related(self, request, form, formsets, change):
         if not change:  # a change's evidence was saved by the workflow
             super().save_related(request, form, formsets, change)
+
+    def delete_model(self, request, obj):
+        with transaction.atomic():
+            super().delete_model(request, obj)
+            counts.refresh([obj.tf_id, obj.target_id])
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            partners = counts.partners_of(queryset)
+            super().delete_queryset(request, queryset)
+            counts.refresh(partners)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:

@@ -20,7 +20,7 @@ class ProteinFilter(django_filters.FilterSet):
         choices=FUNCTIONS, method="filter_function", empty_label="any", label="Function"
     )
     small_scale = django_filters.BooleanFilter(
-        field_name="has_small_scale",
+        method="filter_small_scale",
         label="Small-scale evidence",
         widget=forms.Select(choices=[("", "any"), ("true", "yes"), ("false", "no")]),
     )
@@ -37,7 +37,10 @@ class ProteinFilter(django_filters.FilterSet):
 
     def filter_function(self, queryset, name, value):
         if value == "tf":
-            return queryset.filter(is_tf=True)
+            return queryset.tfs()
         if value == "target":
-            return queryset.filter(is_target=True)
-        return queryset.filter(is_tf=True, is_target=True)
+            return queryset.targets()
+        return queryset.tfs().targets()
+
+    def filter_small_scale(self, queryset, name, value):
+        return queryset.with_small_scale(held=value)

@@ -25,6 +25,7 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
+from . import counts
 from .bulk import insert_returning, insert_rows, update_rows
 from .models import (
     BindingSite,
@@ -664,7 +665,7 @@ class BatchWriter:
         held = self.held_evidence(found[0] for _tf, _target, found, _evidence in known)
         lookup_ids = self.lookup_ids(pairs.values())
         now = timezone.now()
-        to_update, links = [], defaultdict(list)
+        to_update, gained_small_scale, links = [], [], defaultdict(list)
         for tf, target, found, evidence in known:
             pk, small_scale, version, status, editor = found
             added = {
@@ -684,6 +685,8 @@ class BatchWriter:
                 links[attribute].extend((pk, value) for value in values)
             to_update.append((pk, small_scale or evidence.small_scale, version + 1, now))
             fingerprints.forget(pk)  # its evidence is now a union: read it from the database next time
+            if gains_small_scale:
+                gained_small_scale.append((self.ids[tf], self.ids[target]))
         new_pairs.sort(key=itemgetter(2))  # the (tf, target) index's order: inserts walk it forwards
         created = self.count_new_pairs([(tf, target) for tf, target, _key, _evidence in new_pairs])
         if self.dry_run:
@@ -709,6 +712,10 @@ class BatchWriter:
                     )
         update_rows(
             Interaction, ["small_scale", "version", "updated_at"], [(pk, s, v, timestamp) for pk, s, v, _ in to_update]
+        )
+        # New interactions are unreviewed, so public: their proteins' stored counts grow.
+        counts.add_interactions(
+            [(key[0], key[1], evidence.small_scale) for _tf, _target, key, evidence in new_pairs], gained_small_scale
         )
         self.write_links(Interaction, links, "interaction")
         return created, len(to_update)

@@ -3,8 +3,8 @@
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce, Upper
+from django.db.models import F, Q
+from django.db.models.functions import Upper
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
@@ -29,30 +29,17 @@ class Organism(models.Model):
 
 
 class ProteinQuerySet(models.QuerySet):
-    def with_function(self):
-        """Annotate ``is_tf`` / ``is_target`` from the public interactions held here."""
-        public = Interaction.objects.public()
-        return self.annotate(
-            is_tf=Exists(public.filter(tf=OuterRef("pk"))),
-            is_target=Exists(public.filter(target=OuterRef("pk"))),
-        )
+    def tfs(self):
+        """Proteins that regulate at least one target in the public interactions."""
+        return self.filter(target_count__gt=0)
 
-    def with_interaction_counts(self):
-        """Annotate ``tf_count`` (its TFs), ``target_count`` (its targets) and ``interaction_count``."""
+    def targets(self):
+        """Proteins regulated by at least one TF in the public interactions."""
+        return self.filter(tf_count__gt=0)
 
-        def count(side):
-            rows = Interaction.objects.public().filter(**{side: OuterRef("pk")}).order_by()
-            return Coalesce(Subquery(rows.values(side).annotate(n=Count("pk")).values("n")), 0)
-
-        return self.annotate(tf_count=count("target"), target_count=count("tf")).annotate(
-            interaction_count=F("tf_count") + F("target_count")
-        )
-
-    def with_small_scale(self):
-        small = Interaction.objects.public().filter(small_scale=True)
-        return self.annotate(
-            has_small_scale=Exists(small.filter(tf=OuterRef("pk"))) | Exists(small.filter(target=OuterRef("pk")))
-        )
+    def with_small_scale(self, held=True):
+        """Proteins with (``held``) or without small-scale evidence in their public interactions."""
+        return self.filter(small_scale_count__gt=0) if held else self.filter(small_scale_count=0)
 
     def search(self, text):
         """Proteins whose gene name, UniProt accession or NCBI Gene id matches ``text``."""
@@ -97,6 +84,28 @@ class Protein(models.Model):
         editable=False,
         help_text="SHA-256 of the page and its download tables at their last import.",
     )
+    # Counts of its public interactions (every status but rejected), stored so that lists can
+    # show, filter and sort by them without counting millions of rows; proteins.counts keeps
+    # them right wherever interactions change.
+    tf_count = models.PositiveIntegerField(
+        "TFs held here", default=0, db_default=0, editable=False, help_text="Its public transcription factors."
+    )
+    target_count = models.PositiveIntegerField(
+        "targets held here", default=0, db_default=0, editable=False, help_text="Its public targets."
+    )
+    small_scale_count = models.PositiveIntegerField(
+        "small-scale interactions",
+        default=0,
+        db_default=0,
+        editable=False,
+        help_text="Its public interactions with small-scale evidence, as TF and as target.",
+    )
+    interaction_count = models.GeneratedField(
+        verbose_name="interactions held here",
+        expression=F("tf_count") + F("target_count"),
+        output_field=models.PositiveIntegerField(),
+        db_persist=True,
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -106,6 +115,8 @@ class Protein(models.Model):
         ordering = ["accession"]
         indexes = [
             models.Index(fields=["organism", "gene_name"]),
+            # Browse by most interactions: an organism's proteins read in this order, not sorted.
+            models.Index(fields=["organism", "-interaction_count", "id"], name="protein_organism_interactions"),
             # The API finds proteins by gene name in any case (filters tf=, target=, protein=).
             models.Index(Upper("gene_name"), name="protein_gene_name_upper"),
         ]
@@ -119,6 +130,18 @@ class Protein(models.Model):
     @property
     def display_name(self):
         return self.gene_name or self.accession
+
+    @property
+    def is_tf(self):
+        return self.target_count > 0
+
+    @property
+    def is_target(self):
+        return self.tf_count > 0
+
+    @property
+    def has_small_scale(self):
+        return self.small_scale_count > 0
 
     @property
     def uniprot_url(self):
@@ -279,7 +302,11 @@ class Interaction(models.Model):
         ordering = ["tf_id", "target_id"]  # the unique index's order: no join, no sort
         constraints = [models.UniqueConstraint(fields=["tf", "target"], name="unique_tf_target")]
         indexes = [
-            models.Index(fields=["target", "tf"]),
+            # A protein's public rows (status not rejected), their partners and ids, read from the index
+            # alone: an entry page counts, filters and sorts a hub's 20,000 targets without the table
+            # (SQLite's indexes hold the id anyway; PostgreSQL's include it).
+            models.Index(fields=["tf", "status", "target"], include=["id"], name="interaction_tf_status_target"),
+            models.Index(fields=["target", "status", "tf"], include=["id"], name="interaction_target_status_tf"),
             models.Index(fields=["organism", "status"]),
             # The review queue: one status, newest or oldest first, read in index order.
             models.Index(fields=["status", "updated_at"], name="interaction_status_updated"),

@@ -21,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from import_export import fields, resources, widgets
 
+from . import counts
 from .models import DetectionMethod, GeneId, Interaction, Organism, Protein, Publication, SourceDatabase
 from .parser import ACCESSION_RE
 
@@ -297,6 +298,10 @@ class InteractionResource(KeysetExportMixin, resources.ModelResource):
 
     # Import.
 
+    def before_import(self, dataset, **kwargs):
+        super().before_import(dataset, **kwargs)
+        self.saved_proteins = set()  # the TFs and targets of the rows saved: their counts change
+
     def before_import_row(self, row, **kwargs):
         self.skip_reason = ""
 
@@ -375,6 +380,15 @@ class InteractionResource(KeysetExportMixin, resources.ModelResource):
         if current.curated or current.version != instance.version:
             raise ValueError("the interaction changed during the import; import the file again")
         instance.version += 1
+
+    def after_save_instance(self, instance, row, **kwargs):
+        super().after_save_instance(instance, row, **kwargs)
+        self.saved_proteins.update((instance.tf_id, instance.target_id))
+
+    def after_import(self, dataset, result, **kwargs):
+        super().after_import(dataset, result, **kwargs)
+        if not (kwargs.get("dry_run") and not kwargs.get("using_transactions")):
+            counts.refresh(self.saved_proteins)
 
     def save_m2m(self, instance, row, **kwargs):
         if kwargs.get("dry_run") and not kwargs.get("using_transactions"):

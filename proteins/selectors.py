@@ -69,7 +69,12 @@ class PartnerTable:
 
 
 def partner_table(protein, side, params):
-    """A filtered, sorted page of the protein's TFs or targets (``params``: the request's GET)."""
+    """A filtered, sorted page of the protein's TFs or targets (``params``: the request's GET).
+
+    The page's interaction ids are found first, sorted with only the partner joined; then the
+    rows of those ids are read with their partners and evidence.  Sorting a hub's 20,000 whole
+    rows (three tables' columns) to cut out 50 cost 30-90 ms, and spilled to disk on PostgreSQL.
+    """
     own, partner = PARTNER_SIDES[side]
     source = text_param(params, f"{side}-source")
     method = text_param(params, f"{side}-method")
@@ -78,40 +83,46 @@ def partner_table(protein, side, params):
     if sort not in PARTNER_SORTS:
         sort = "name"
     rows = Interaction.objects.public().filter(**{own: protein})
-    total = rows.count()
+    total = protein.tf_count if side == "tfs" else protein.target_count  # stored: no count of a hub's rows
     if source:
-        rows = rows.filter(
-            Exists(
-                Interaction.source_databases.through.objects.filter(
-                    interaction=OuterRef("pk"), sourcedatabase__name=source
-                )
-            )
-        )
+        rows = rows.filter(has_evidence(Interaction.source_databases, SourceDatabase, source))
     if method:
-        rows = rows.filter(
-            Exists(
-                Interaction.detection_methods.through.objects.filter(
-                    interaction=OuterRef("pk"), detectionmethod__name=method
-                )
-            )
-        )
+        rows = rows.filter(has_evidence(Interaction.detection_methods, DetectionMethod, method))
     if small_scale:
         rows = rows.filter(small_scale=True)
     ordering = [field.format(partner=partner) for field in PARTNER_SORTS[sort]]
-    rows = (
-        rows.order_by(*ordering)
-        .select_related("tf", "target")
-        .prefetch_related(f"{partner}__gene_ids", "source_databases", "detection_methods", "publications")
-    )
+    ids = rows.order_by(*ordering).values_list("pk", flat=True)
     filtered = bool(source or method or small_scale)
-    page = KnownCountPaginator(rows, PER_PAGE, None if filtered else total).get_page(params.get(f"{side}-page"))
-    page.object_list = list(page.object_list)
+    page = KnownCountPaginator(ids, PER_PAGE, None if filtered else total).get_page(params.get(f"{side}-page"))
+    found = (
+        Interaction.objects.select_related(partner)
+        .prefetch_related(f"{partner}__gene_ids", "source_databases", "detection_methods", "publications")
+        .in_bulk(list(page.object_list))
+    )
+    page.object_list = [found[pk] for pk in page.object_list if pk in found]
     for row in page.object_list:
+        setattr(row, own, protein)
         row.partner = getattr(row, partner)
     name = protein.display_name
     title = f"Transcription factors of {name}" if side == "tfs" else f"Targets of {name}"
     other_params = [(key, value) for key, value in params.items() if not key.startswith(f"{side}-")]
     return PartnerTable(side, title, page, source, method, small_scale, sort, total, other_params)
+
+
+def has_evidence(relation, model, name):
+    """``Exists`` of a link from the interaction to the evidence called ``name`` (a source or a method).
+
+    The name is looked up first, and "+ 0" keeps the subquery a probe of the link table's unique
+    (interaction, evidence) index for each row: joined to the names, or as a plain semi-join,
+    PostgreSQL hashed every link of that evidence in the database (650,000 for GTRD) to match a
+    hub's 20,000 rows.
+    """
+    through = relation.through
+    evidence = model.objects.filter(name=name).values_list("pk", flat=True).first()
+    if evidence is None:
+        return Exists(through.objects.none())
+    own, other = relation.field.m2m_field_name(), relation.field.m2m_reverse_field_name()
+    return Exists(through.objects.filter(**{own: OuterRef("pk") + 0, other: evidence}))
 
 
 def evidence_choices():
@@ -132,15 +143,11 @@ def network(protein, limit):
     Nodes are keyed by accession (names are not unique); small-scale edges come first so a
     capped picture keeps the best-supported interactions.
     """
-    rows = (
-        Interaction.objects.public()
-        .filter(Q(tf=protein) | Q(target=protein))
-        .order_by("-small_scale", "pk")
-        .values_list(
-            "tf__accession", "tf__gene_name", "target__accession", "target__gene_name", "small_scale", "status"
-        )
+    interactions = Interaction.objects.public().filter(Q(tf=protein) | Q(target=protein))
+    total = interactions.count()  # without the joins to name the proteins: read from the indexes alone
+    rows = interactions.order_by("-small_scale", "pk").values_list(
+        "tf__accession", "tf__gene_name", "target__accession", "target__gene_name", "small_scale", "status"
     )
-    total = rows.count()
     nodes = {protein.accession: {"id": protein.accession, "label": protein.display_name, "center": True}}
     edges = []
     for tf, tf_name, target, target_name, small_scale, status in rows[:limit]:

@@ -28,7 +28,7 @@ def home(request):
 @require_safe
 def search(request):
     text = selectors.text_param(request.GET, "q")
-    results = Protein.objects.search(text).select_related("organism").with_function().order_by("gene_name", "accession")
+    results = Protein.objects.search(text).select_related("organism").order_by("gene_name", "accession")
     if text:
         exact = Protein.objects.filter(accession=text.upper()).first() or unique_match(text)
         if exact:
@@ -55,13 +55,7 @@ def unique_match(text):
 @require_safe
 def browse(request, taxon_id):
     organism = get_object_or_404(Organism, taxon_id=taxon_id)
-    proteins = (
-        Protein.objects.filter(organism=organism)
-        .with_function()
-        .with_small_scale()
-        .with_interaction_counts()
-        .order_by("gene_name", "accession")
-    )
+    proteins = Protein.objects.filter(organism=organism).order_by("gene_name", "accession")
     filters = ProteinFilter(request.GET, queryset=proteins)
     rows = filters.qs if filters.is_valid() else proteins.none()
     rows = rows.order_by(*rows.query.order_by, "pk")  # ties (equal counts) in a stable order across pages

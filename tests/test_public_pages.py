@@ -15,6 +15,7 @@ from django.db import connection
 from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 
+from proteins import counts
 from proteins.importer import import_pages
 from proteins.models import (
     DetectionMethod,
@@ -280,8 +281,9 @@ def partners(accession, side, **filters):
 
 
 def set_status(tf, target, status):
-    changed = Interaction.objects.filter(tf__accession=tf, target__accession=target).update(status=status)
-    assert changed == 1
+    rows = Interaction.objects.filter(tf__accession=tf, target__accession=target)
+    assert rows.update(status=status) == 1
+    counts.refresh(protein for pair in rows.values_list("tf_id", "target_id") for protein in pair)
 
 
 # Synthetic pages, in the format yaml.dump gives real pages.

@@ -312,8 +312,8 @@ class ProteinFilter(django_filters.FilterSet):
         return queryset.filter(pk__in=Protein.objects.search(value).values("pk")) if value.strip() else queryset
 
     def filter_function(self, queryset, name, value):
-        roles = {"tf": {"is_tf": True}, "target": {"is_target": True}, "both": {"is_tf": True, "is_target": True}}
-        return queryset.with_function().filter(**roles[value])
+        roles = {"tf": queryset.tfs, "target": queryset.targets, "both": lambda: queryset.tfs().targets()}
+        return roles[value]()
 
 
 class BindingSiteFilter(django_filters.FilterSet):

@@ -155,11 +155,7 @@ class ProteinViewSet(ReadOnlyViewSet):
     not_found = "No protein with the UniProt accession {value}."
 
     def get_queryset(self):
-        return (
-            Protein.objects.select_related("organism")
-            .with_interaction_counts()
-            .prefetch_related("gene_ids", "orthologs")
-        )
+        return Protein.objects.select_related("organism").prefetch_related("gene_ids", "orthologs")
 
     def get_serializer_class(self):
         return serializers.ProteinDetailSerializer if self.action == "retrieve" else serializers.ProteinSerializer
