@@ -16,7 +16,6 @@ Both engines accept ``ON CONFLICT DO NOTHING`` and ``RETURNING``.
 from django.db import connection
 
 ARRAY_CHUNK = 50_000  # rows in one unnest statement: bounded memory for the arrays
-RETURNING_CHUNK = 2_000  # rows in one SQLite multi-row VALUES ... RETURNING statement
 
 
 def _quote(name):
@@ -61,30 +60,35 @@ def insert_rows(model, columns, rows, ignore_conflicts=False):
 def insert_returning(model, columns, rows, returning):
     """Insert ``rows`` and return the ``returning`` columns of every row inserted, in no set order.
 
-    Callers match the returned rows to theirs by a unique key among ``returning``.
+    Callers match the returned rows to theirs by a unique key among ``returning``.  On SQLite
+    the rows go through ``executemany`` and are read back by primary key: the write
+    transaction holds the database's only write lock, so every id above the largest one
+    before the insert is one of these rows.  (A multi-row ``VALUES … RETURNING`` statement of a
+    different length each batch filled the connection's statement cache with megabytes of
+    compiled statements.)
     """
     rows = list(rows)
     if not rows:
         return []
     fields = _fields(model, columns)
+    table, pk = _quote(model._meta.db_table), _quote(model._meta.pk.column)
     back = ", ".join(_quote(f.column) for f in _fields(model, returning))
-    found = []
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            found = []
             sql = f"{_head(model, fields)} {_unnest(fields)} RETURNING {back}"
             for start in range(0, len(rows), ARRAY_CHUNK):
                 cursor.execute(sql, _columns_of(rows[start : start + ARRAY_CHUNK], len(fields)))
                 found.extend(cursor.fetchall())
             return found
-        row_sql = f"({', '.join(['%s'] * len(fields))})"
-        for start in range(0, len(rows), RETURNING_CHUNK):
-            chunk = rows[start : start + RETURNING_CHUNK]
-            values = ", ".join([row_sql] * len(chunk))
-            cursor.execute(
-                f"{_head(model, fields)} VALUES {values} RETURNING {back}", [v for row in chunk for v in row]
-            )
-            found.extend(cursor.fetchall())
-    return found
+        if not connection.in_atomic_block:
+            raise RuntimeError("insert_returning needs a transaction on SQLite")
+        cursor.execute(f"SELECT COALESCE(MAX({pk}), 0) FROM {table}")
+        (largest,) = cursor.fetchone()
+        placeholders = ", ".join(["%s"] * len(fields))
+        cursor.executemany(f"{_head(model, fields)} VALUES ({placeholders})", rows)
+        cursor.execute(f"SELECT {back} FROM {table} WHERE {pk} > %s", [largest])
+        return cursor.fetchall()
 
 
 def update_rows(model, columns, rows):

@@ -370,7 +370,7 @@ def split_list(value, separator):
 # Rows of a database share their evidence (one source, one method, its reference PubMed id):
 # equal cells give one shared Evidence, parsed once and pickled once per chunk of pages.
 _EVIDENCE_CACHE = {}
-_EVIDENCE_CACHE_SIZE = 20_000
+_EVIDENCE_CACHE_SIZE = 4096
 
 
 def parse_evidence(sources, methods, publications, small_scale, separator, path, field_name, row):
