@@ -12,8 +12,9 @@
    interactions with evidence, one hub TF with ``--hub-targets`` targets, and Mus musculus
    with a tenth of both, the small organism whose download shows whether memory grows with
    rows. Then ANALYZE.
-2. Times the pages in-process with ``django.test.Client`` (server time, no network): warm-up
-   requests, then ``--requests`` timed ones per page; median and p95 against the goal.
+2. Times the pages in-process with ``django.test.Client`` (server time, no network), after
+   importing the project's ``portal/wsgi.py`` as a server's worker would; warm-up requests,
+   then ``--requests`` timed ones per page; median and p95 against the goal.
 3. Streams the downloads through the client's ``streaming_content``: rows/s, and the peak
    resident memory of the process during the stream above what it held before.
 4. Prints the machine and writes the results to ``bench/out/web-results-<engine>-<interactions>.json``.
@@ -676,6 +677,7 @@ def time_pages(plan):
     """The ``pages`` child: every page timed, its queries profiled, slow ones explained."""
     set_up_django(plan["project"])
     use_static_root(collect=True)
+    start_like_a_server()
     from django.test import Client
 
     client = Client()
@@ -697,6 +699,17 @@ def time_pages(plan):
             result["slowest_plan"] = explain(sql, params)
         results.append(result)
     return results
+
+
+def start_like_a_server():
+    """Import the project's WSGI module, as a server's worker does before its first request.
+
+    Whatever the project does there at start-up (such as ``gc.freeze()``) then applies to the
+    requests timed here, which the test client serves through its own handler.
+    """
+    import importlib
+
+    importlib.import_module("portal.wsgi")
 
 
 def use_static_root(collect=False):

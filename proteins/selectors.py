@@ -6,8 +6,9 @@ from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q
+from django.urls import reverse
 
-from .models import DetectionMethod, Interaction, Organism, Protein, SourceDatabase
+from .models import DetectionMethod, GeneId, Interaction, Organism, Protein, SourceDatabase
 
 PARTNER_SIDES = {
     # side of the table -> (the protein's role in its rows, the partner's role)
@@ -93,20 +94,86 @@ def partner_table(protein, side, params):
     ordering = [field.format(partner=partner) for field in PARTNER_SORTS[sort]]
     ids = rows.order_by(*ordering).values_list("pk", flat=True)
     filtered = bool(source or method or small_scale)
+    if filtered:
+        # All the matching ids in one query (at most a hub's 20,000): a separate COUNT would test
+        # every row's evidence a second time.
+        ids = list(ids)
     page = KnownCountPaginator(ids, PER_PAGE, None if filtered else total).get_page(params.get(f"{side}-page"))
-    found = (
-        Interaction.objects.select_related(partner)
-        .prefetch_related(f"{partner}__gene_ids", "source_databases", "detection_methods", "publications")
-        .in_bulk(list(page.object_list))
-    )
-    page.object_list = [found[pk] for pk in page.object_list if pk in found]
-    for row in page.object_list:
-        setattr(row, own, protein)
-        row.partner = getattr(row, partner)
+    page.object_list = partner_rows(protein, side, list(page.object_list))
     name = protein.display_name
     title = f"Transcription factors of {name}" if side == "tfs" else f"Targets of {name}"
     other_params = [(key, value) for key, value in params.items() if not key.startswith(f"{side}-")]
     return PartnerTable(side, title, page, source, method, small_scale, sort, total, other_params)
+
+
+@dataclass(slots=True)
+class PartnerRow:
+    """A row of a partner table as plain values: its page, the partner, the evidence (names and
+    PubMed ids ascending), the small-scale flag and the curation status."""
+
+    url: str
+    partner_name: str
+    partner_accession: str
+    partner_url: str
+    gene_ids: tuple
+    sources: tuple
+    methods: tuple
+    pmids: tuple
+    small_scale: bool
+    status: str
+
+
+def partner_rows(protein, side, interaction_ids):
+    """``PartnerRow``s of ``interaction_ids`` (a page of ``protein``'s rows on ``side``), in their order.
+
+    Five queries of plain values, one for the rows with their partners, one for the partners'
+    NCBI Gene ids and one per kind of evidence.  Model instances with prefetched relations cost
+    far more Python than their queries, and their reference cycles (an instance and its prefetch
+    querysets) filled the collector's oldest generation: a full collection every few requests.
+    """
+    own, partner = PARTNER_SIDES[side]
+    rows = Interaction.objects.filter(pk__in=interaction_ids).values_list(
+        "pk", f"{partner}_id", f"{partner}__accession", f"{partner}__gene_name", "small_scale", "status"
+    )
+    found = {row[0]: row for row in rows}
+    gene_ids = grouped(GeneId.objects.filter(protein__in={row[1] for row in found.values()}), "protein", "gene_id")
+    sources, methods, pmids = (
+        grouped(through.objects.filter(interaction__in=interaction_ids), "interaction", value)
+        for through, value in (
+            (Interaction.source_databases.through, "sourcedatabase__name"),
+            (Interaction.detection_methods.through, "detectionmethod__name"),
+            (Interaction.publications.through, "publication"),
+        )
+    )
+    result = []
+    for pk in interaction_ids:
+        if pk not in found:
+            continue  # deleted since its id was read
+        _, partner_id, accession, gene_name, small_scale, status = found[pk]
+        tf, target = (protein.accession, accession) if own == "tf" else (accession, protein.accession)
+        result.append(
+            PartnerRow(
+                url=reverse("proteins:interaction", args=[tf, target]),
+                partner_name=gene_name,
+                partner_accession=accession,
+                partner_url=reverse("proteins:protein", args=[accession]),
+                gene_ids=gene_ids.get(partner_id, ()),
+                sources=sources.get(pk, ()),
+                methods=methods.get(pk, ()),
+                pmids=pmids.get(pk, ()),
+                small_scale=small_scale,
+                status=status,
+            )
+        )
+    return result
+
+
+def grouped(queryset, key, value):
+    """``{key: values of value, ascending}`` of ``queryset``'s rows, in one query of two columns."""
+    found = {}
+    for group, item in queryset.values_list(key, value):
+        found.setdefault(group, []).append(item)
+    return {group: tuple(sorted(items)) for group, items in found.items()}
 
 
 def has_evidence(relation, model, name):
@@ -292,8 +359,6 @@ def proteins_of(protein_ids):
 
 def gene_ids_of(protein_ids):
     """``{protein id: its NCBI Gene ids, ascending}`` in one query."""
-    from .models import GeneId
-
     found = {}
     for protein, gene_id in select_in(GeneId, ["protein", "gene_id"], protein_ids):
         found.setdefault(protein, []).append(gene_id)
