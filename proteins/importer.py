@@ -165,7 +165,7 @@ class PageImporter:
         self.batch_size = batch_size
         self.root = Path(root) if root is not None else None
         self.report = ImportReport(dry_run=dry_run)
-        self.batch = []
+        self.batch = {}  # accession -> loaded page, in the order read: one page per protein a batch
         self.failed_records = []  # written with the next batch, not one query each
         self.run = None
         self.organisms = {}
@@ -214,9 +214,9 @@ class PageImporter:
             except PageError as error:
                 self.fail(error)
                 return
-            if any(queued.page.accession == loaded.page.accession for queued in self.batch):
+            if loaded.page.accession in self.batch:
                 self.flush()
-            self.batch.append(loaded)
+            self.batch[loaded.page.accession] = loaded
             if len(self.batch) >= self.batch_size:
                 self.flush()
 
@@ -262,7 +262,7 @@ class PageImporter:
     def flush(self):
         self.save_records(self.failed_records)
         self.failed_records = []
-        batch, self.batch = self.batch, []
+        batch, self.batch = list(self.batch.values()), {}
         if not batch:
             return
         try:
@@ -273,7 +273,7 @@ class PageImporter:
                 self.fail(PageError(batch[0].path, f"the database refused the page: {error}"))
                 return
             for loaded in batch:
-                self.batch = [loaded]
+                self.batch = {loaded.page.accession: loaded}
                 self.flush()
 
     def known_proteins(self):
