@@ -46,6 +46,7 @@ from .forms import InteractionAdminForm, ReasonForm, UploadPagesForm
 from .importer import import_pages
 from .models import (
     BindingSite,
+    DeferredIndex,
     DetectionMethod,
     GeneId,
     ImportRecord,
@@ -742,6 +743,18 @@ def failures_first(records):
 def upload_root():
     """Where uploads wait between their preview and their import."""
     return Path(settings.IMPORT_UPLOAD_DIR or Path(tempfile.gettempdir()) / "tfportal-uploads")
+
+
+@admin.register(DeferredIndex)
+class DeferredIndexAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Indexes a large import set aside; the import builds them again (the next one, if it was killed)."""
+
+    list_display = ["name", "table", "deferred_at", "run"]
+    list_select_related = ["run"]
+    fields = ["name", "table", "sql", "deferred_at", "run"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # the row is how the index gets built again
 
 
 @admin.register(ImportRun)

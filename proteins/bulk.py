@@ -30,10 +30,13 @@ def _head(model, fields):
     return f"INSERT INTO {_quote(model._meta.db_table)} ({', '.join(_quote(f.column) for f in fields)})"
 
 
+def _arrays(fields):
+    """``unnest(%s::integer[], …)``: a set of rows sent as one array parameter per column (PostgreSQL)."""
+    return f"unnest({', '.join(f'%s::{f.db_type(connection)}[]' for f in fields)})"
+
+
 def _unnest(fields):
-    """``SELECT * FROM unnest(%s::integer[], …)``: one array parameter per column (PostgreSQL)."""
-    arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
-    return f"SELECT * FROM unnest({arrays})"
+    return f"SELECT * FROM {_arrays(fields)}"
 
 
 def _columns_of(rows, width):
@@ -112,3 +115,43 @@ def update_rows(model, columns, rows):
         else:
             assignments = ", ".join(f"{_quote(f.column)} = %s" for f in fields)
             cursor.executemany(f"UPDATE {table} SET {assignments} WHERE {pk} = %s", [(*v, key) for key, *v in rows])
+
+
+KEY_CHUNK = 4000  # keys in one lookup statement: 8,000 parameters for a pair, under SQLite's 32,766
+
+
+def rows_by_keys(model, key_columns, keys, columns):
+    """``columns`` of the rows whose ``key_columns`` equal one of ``keys`` (tuples), in no set order.
+
+    One join per chunk of keys to the table's index on ``key_columns``: the rows of exactly
+    these keys, not of everything that shares one column with them.  On SQLite the keys are a
+    ``VALUES`` list joined first (``CROSS JOIN`` keeps that order) and the last chunk is padded
+    with keys that match nothing (ids start at 1), so every chunk is the same statement and the
+    connection's statement cache holds one; on PostgreSQL they are arrays, ``unnest``-ed.
+    """
+    keys = list(keys)
+    if not keys:
+        return []
+    key_fields = _fields(model, key_columns)
+    table = _quote(model._meta.db_table)
+    wanted = ", ".join(f"t.{_quote(f.column)}" for f in _fields(model, columns))
+    found = []
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            names = [f"k{n}" for n in range(len(key_fields))]
+            on = " AND ".join(f"t.{_quote(f.column)} = k.{name}" for f, name in zip(key_fields, names, strict=True))
+            sql = f"SELECT {wanted} FROM {_arrays(key_fields)} AS k ({', '.join(names)}) JOIN {table} AS t ON {on}"
+            for start in range(0, len(keys), ARRAY_CHUNK):
+                cursor.execute(sql, _columns_of(keys[start : start + ARRAY_CHUNK], len(key_fields)))
+                found.extend(cursor.fetchall())
+            return found
+        row = "(" + ", ".join(["%s"] * len(key_fields)) + ")"
+        on = " AND ".join(f"t.{_quote(f.column)} = k.column{n}" for n, f in enumerate(key_fields, start=1))
+        sql = f"SELECT {wanted} FROM (VALUES {', '.join([row] * KEY_CHUNK)}) AS k CROSS JOIN {table} AS t ON {on}"
+        nothing = (0,) * len(key_fields)
+        for start in range(0, len(keys), KEY_CHUNK):
+            chunk = keys[start : start + KEY_CHUNK]
+            chunk += [nothing] * (KEY_CHUNK - len(chunk))
+            cursor.execute(sql, [value for key in chunk for value in key])
+            found.extend(cursor.fetchall())
+    return found

@@ -22,13 +22,14 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from . import counts
-from .bulk import insert_returning, insert_rows, update_rows
+from . import counts, deferred_indexes
+from .bulk import insert_returning, insert_rows, rows_by_keys, update_rows
 from .models import (
     BindingSite,
+    DeferredIndex,
     DetectionMethod,
     GeneId,
     ImportRecord,
@@ -67,6 +68,8 @@ class ImportReport:
     interactions_created: int = 0
     interactions_updated: int = 0
     source_changes_held: int = 0
+    indexes_rebuilt: int = 0
+    index_seconds: float = 0.0
     failures: list[PageError] = field(default_factory=list)
 
     @property
@@ -79,8 +82,14 @@ class ImportReport:
             f"Pages read: {self.pages_read}, {verb}created: {self.pages_created}, {verb}updated: "
             f"{self.pages_updated}, unchanged: {self.pages_unchanged}, failed: {self.pages_failed}. "
             f"Interactions {verb}created: {self.interactions_created}, {verb}updated: {self.interactions_updated}"
-            f"{self.held_summary()}."
+            f"{self.held_summary()}.{self.index_summary()}"
         )
+
+    def index_summary(self):
+        if not self.indexes_rebuilt:
+            return ""
+        built = f"{self.indexes_rebuilt} ({self.index_seconds:.1f} s)"
+        return f" Indexes set aside during the import and built again: {built}."
 
     def held_summary(self):
         if not self.source_changes_held:
@@ -121,14 +130,17 @@ def import_pages(paths, *, dry_run=False, batch_size=200, jobs=1, on_page=None, 
     """
     files, missing = find_pages(paths)
     importer = PageImporter(dry_run=dry_run, batch_size=batch_size, root=root)
-    importer.start(paths, run)
-    for error in missing:
-        importer.fail(error)
-    for loaded in read_pages(files, importer.known_hashes, jobs):
-        importer.add(loaded)
-        if on_page:
-            on_page(loaded.path)
-    return importer.finish()
+    importer.start(paths, run, page_count=len(files))
+    try:
+        for error in missing:
+            importer.fail(error)
+        for loaded in read_pages(files, importer.known_hashes, jobs):
+            importer.add(loaded)
+            if on_page:
+                on_page(loaded.path)
+        return importer.finish()
+    finally:
+        importer.restore_indexes()  # also when interrupted: never leave the tables without them
 
 
 def read_pages(files, known_hashes, jobs=1, chunk_size=16):
@@ -177,8 +189,9 @@ class PageImporter:
         # In a dry run nothing is written, so later batches must remember what earlier
         # ones would have created to count it once.
         self.planned_pairs = set()
+        self.indexes_deferred = False  # indexes set aside (proteins.deferred_indexes) wait to be built
 
-    def start(self, paths, run=None):
+    def start(self, paths, run=None, page_count=0):
         self.organisms = dict(Organism.objects.values_list("name", "id"))
         self.load_lookups()
         self.known_hashes = frozenset(Protein.objects.exclude(page_hash="").values_list("page_hash", flat=True))
@@ -186,6 +199,19 @@ class PageImporter:
             self.run = run or ImportRun()
             self.run.paths = self.run.paths or "\n".join(self.shown_path(path) for path in paths)
             self.run.save()
+            # Left by an import that was killed: built before anything else.
+            self.indexes_deferred = DeferredIndex.objects.exists()
+            self.restore_indexes()
+            if deferred_indexes.should_defer(page_count):
+                self.indexes_deferred = bool(deferred_indexes.defer(self.run))
+
+    def restore_indexes(self):
+        if not self.indexes_deferred:
+            return
+        self.indexes_deferred = False
+        built, seconds = deferred_indexes.restore()
+        self.report.indexes_rebuilt += built
+        self.report.index_seconds += seconds
 
     def shown_path(self, path):
         """``path`` as records and reports name it: relative to ``root`` when one is given."""
@@ -229,6 +255,7 @@ class PageImporter:
     def finish(self):
         self.flush()
         self.save_records(self.failed_records)
+        self.restore_indexes()
         if not self.dry_run:
             report = self.report
             self.run.finished_at = timezone.now()
@@ -497,11 +524,10 @@ class BatchWriter:
 
     def write(self):
         existing = self.write_proteins()
-        page_ids = [self.ids[page.accession] for page in self.pages]
         self.write_gene_ids(existing)
         self.write_orthologs(existing)
-        created, updated = self.write_interactions(page_ids)
-        self.write_binding_sites(page_ids)
+        created, updated = self.write_interactions()
+        self.write_binding_sites()
         pages = [
             (
                 loaded,
@@ -649,10 +675,10 @@ class BatchWriter:
                 pairs[pair] = evidence if known is None else union(known, evidence)
         return pairs
 
-    def write_interactions(self, page_ids):
+    def write_interactions(self):
         """Create new pairs, add new evidence to known ones; return (created, updated) counts."""
         pairs = self.merged_pairs()
-        existing = self.interactions_of(page_ids, "small_scale", "version", "status", "last_edited_by_id")
+        existing = self.interactions_of(pairs, "small_scale", "version", "status", "last_edited_by_id")
         fingerprints = self.importer.fingerprints
         known, new_pairs = [], []
         for (tf, target), evidence in pairs.items():
@@ -720,14 +746,15 @@ class BatchWriter:
         self.write_links(Interaction, links, "interaction")
         return created, len(to_update)
 
-    @staticmethod
-    def interactions_of(page_ids, *columns):
-        """``{(tf id, target id): (pk, *columns)}`` for every interaction of the pages' proteins."""
-        rows = Interaction.objects.filter(Q(tf_id__in=page_ids) | Q(target_id__in=page_ids)).order_by()
-        return {
-            (tf, target): (pk, *rest)
-            for pk, tf, target, *rest in rows.values_list("pk", "tf_id", "target_id", *columns)
-        }
+    def interactions_of(self, pairs, *columns):
+        """``{(tf id, target id): (pk, *columns)}`` of the interactions among ``pairs`` (accessions) that exist.
+
+        Looked up pair by pair through the unique (tf, target) index: a batch reads only its own
+        pairs, and needs no index by target (a large import sets that one aside).
+        """
+        keys = sorted((self.ids[tf], self.ids[target]) for tf, target in pairs)
+        rows = rows_by_keys(Interaction, ["tf", "target"], keys, ["id", "tf", "target", *columns])
+        return {(tf, target): (pk, *rest) for pk, tf, target, *rest in rows}
 
     def count_new_pairs(self, pairs):
         if not self.dry_run:
@@ -791,7 +818,7 @@ class BatchWriter:
 
     # Binding sites: owned by their TF's page, replaced with it.
 
-    def write_binding_sites(self, page_ids):
+    def write_binding_sites(self):
         sites = {site.tflink_id: (page, site) for page in self.pages for site in page.binding_sites}
         if self.dry_run or not sites:
             return

@@ -395,6 +395,28 @@ class ImportRun(models.Model):
         return f"Import of {self.started_at:%Y-%m-%d %H:%M}"
 
 
+class DeferredIndex(models.Model):
+    """A secondary index a large import into empty tables set aside, to be built again after it.
+
+    Kept in the database, in the transaction that drops the index: an import that is killed
+    leaves these rows, and the next import builds the indexes first (see
+    ``proteins.deferred_indexes``).
+    """
+
+    name = models.CharField(max_length=200, unique=True)
+    table = models.CharField(max_length=200)
+    sql = models.TextField(help_text="The statement that builds the index again.")
+    run = models.ForeignKey(ImportRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    deferred_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name_plural = "deferred indexes"
+
+    def __str__(self):
+        return f"{self.name} on {self.table}"
+
+
 class ImportRecord(models.Model):
     """What an import did with one page: created, updated or failed (and why)."""
 

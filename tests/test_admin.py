@@ -10,10 +10,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.html import escape
 
+from proteins import deferred_indexes
 from proteins.admin import ImportRecordInline
 from proteins.importer import import_pages
 from proteins.models import (
     BindingSite,
+    DeferredIndex,
     DetectionMethod,
     GeneId,
     ImportRecord,
@@ -112,8 +114,22 @@ def test_every_model_of_the_proteins_app_is_in_the_admin():
     # Field histories (django-simple-history) are shown on their record's "History" page.
     models = {m for m in apps.get_app_config("proteins").get_models() if not m.__name__.startswith("Historical")}
 
-    assert models == set(EVERY_MODEL)
+    assert models == {*EVERY_MODEL, DeferredIndex}  # the last one has no rows after an import
     assert all(admin.site.is_registered(model) for model in models)
+
+
+def test_superuser_sees_indexes_a_killed_import_left_aside_and_cannot_delete_them(admin_client, imported):
+    deferred_indexes.defer()  # what a killed large import leaves
+    row = DeferredIndex.objects.get(name="interaction_target_status_tf")
+
+    listing = admin_client.get(changelist_url(DeferredIndex))
+    page = admin_client.get(change_url(row))
+
+    assert row in shown_rows(listing)
+    assert escape(row.sql) in page.content.decode()
+    assert admin_client.post(reverse("admin:proteins_deferredindex_delete", args=[row.pk])).status_code == 403
+    assert DeferredIndex.objects.filter(pk=row.pk).exists()
+    deferred_indexes.restore()
 
 
 @pytest.mark.parametrize("model", EVERY_MODEL, ids=lambda model: model.__name__)

@@ -311,10 +311,10 @@ def test_a_page_refused_by_the_database_is_rolled_back_alone(fixture_pages, tmp_
     pages = copy_pages(fixture_pages, tmp_path / "pages", "P46152.md", "P09022.md", "Q9I9N4.md")
     write_binding_sites = importer_module.BatchWriter.write_binding_sites
 
-    def refuse_gata4(writer, page_ids):
+    def refuse_gata4(writer):
         if any(page.accession == "P46152" for page in writer.pages):
             raise IntegrityError("simulated constraint failure")
-        return write_binding_sites(writer, page_ids)
+        return write_binding_sites(writer)
 
     monkeypatch.setattr(importer_module.BatchWriter, "write_binding_sites", refuse_gata4)
 

@@ -1,0 +1,144 @@
+"""A large import into empty tables sets indexes aside and always builds them again."""
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+
+from proteins import deferred_indexes
+from proteins.importer import import_pages
+from proteins.models import DeferredIndex, Interaction, Protein
+
+pytestmark = pytest.mark.django_db
+
+
+def indexes():
+    """``{(table, index name): (columns, unique)}`` of the interaction and evidence tables."""
+    found = {}
+    with connection.cursor() as cursor:
+        for table in deferred_indexes.tables():
+            for name, info in connection.introspection.get_constraints(cursor, table).items():
+                if (info["index"] or info["unique"]) and not info["primary_key"] and not info["foreign_key"]:
+                    found[(table, name)] = (tuple(info["columns"]), bool(info["unique"]))
+    return found
+
+
+def evidence():
+    """Every interaction with its evidence, by accession and name: equal whatever the ids."""
+    rows = Interaction.objects.values_list("tf__accession", "target__accession", "small_scale", "status")
+    links = {
+        field: sorted(
+            getattr(Interaction, field)
+            .through.objects.values_list("interaction__tf__accession", "interaction__target__accession", column)
+            .order_by()
+        )
+        for field, column in (
+            ("source_databases", "sourcedatabase__name"),
+            ("detection_methods", "detectionmethod__name"),
+            ("publications", "publication__pmid"),
+        )
+    }
+    return sorted(rows), links
+
+
+@pytest.fixture
+def small_threshold(settings):
+    settings.IMPORT_DEFER_INDEXES_PAGES = 5
+
+
+def test_a_large_import_into_empty_tables_sets_plain_indexes_aside_and_builds_them_again(
+    fixture_pages, small_threshold
+):
+    before = indexes()
+    during = []
+
+    report = import_pages([fixture_pages], on_page=lambda _path: during.append(set(indexes())))
+
+    deferred = set(before) - during[0]
+    deferred_names = {name for _table, name in deferred}
+    # The interactions by TF, target, organism, status and date, and the links by value, waited...
+    assert {"interaction_tf_status_target", "interaction_target_status_tf", "interaction_status_updated"} <= (
+        deferred_names
+    )
+    assert {table for table, _name in deferred} == set(deferred_indexes.tables())
+    # ...but not the unique ones, which keep the data right and which the import looks rows up by.
+    assert all(not before[key][1] for key in deferred)
+    assert ("tf_id", "target_id") in {columns for columns, unique in before.values() if unique}
+    # Built again, exactly as they were, and said so.
+    assert indexes() == before
+    assert not DeferredIndex.objects.exists()
+    assert report.indexes_rebuilt == len(deferred)
+    assert f"built again: {len(deferred)}" in report.summary()
+
+
+def test_the_data_is_the_same_with_deferred_indexes(fixture_pages, small_threshold, settings):
+    import_pages([fixture_pages])
+    deferred = evidence()
+    Interaction.objects.all().delete()
+    Protein.objects.all().delete()
+    settings.IMPORT_DEFER_INDEXES_PAGES = 0
+
+    report = import_pages([fixture_pages])
+
+    assert report.indexes_rebuilt == 0
+    assert evidence() == deferred
+    assert len(deferred[0]) == report.interactions_created > 0
+
+
+def test_the_unique_indexes_still_refuse_a_duplicate_pair_during_the_import(fixture_pages, small_threshold):
+    refused = []
+
+    def add_duplicate(_path):
+        if refused or not Interaction.objects.exists():
+            return
+        first = Interaction.objects.first()
+        try:
+            with transaction.atomic():
+                Interaction.objects.create(tf=first.tf, target=first.target, organism=first.organism)
+        except IntegrityError:
+            refused.append(True)
+
+    import_pages([fixture_pages], on_page=add_duplicate, batch_size=2)
+
+    assert refused == [True]
+
+
+def test_an_interrupted_import_still_builds_the_indexes_again(fixture_pages, small_threshold):
+    before = indexes()
+
+    def interrupt(_path):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        import_pages([fixture_pages], on_page=interrupt)
+
+    assert indexes() == before
+    assert not DeferredIndex.objects.exists()
+
+
+def test_indexes_a_killed_import_left_aside_are_built_by_the_next_import(fixture_pages):
+    before = indexes()
+    names = deferred_indexes.defer()  # what a killed import leaves: the indexes dropped, their rows kept
+    assert names and set(indexes()) == set(before) - {(row.table, row.name) for row in DeferredIndex.objects.all()}
+
+    report = import_pages([fixture_pages / "P09022.md"])
+
+    assert indexes() == before
+    assert report.indexes_rebuilt == len(names)
+    assert not DeferredIndex.objects.exists()
+
+
+def test_small_imports_dry_runs_and_imports_into_filled_tables_keep_every_index(fixture_pages, settings):
+    before = indexes()
+    seen = []
+
+    def look(_path):
+        seen.append(indexes() == before)
+
+    settings.IMPORT_DEFER_INDEXES_PAGES = 50  # more than the 11 pages
+    import_pages([fixture_pages], dry_run=True, on_page=look)
+    import_pages([fixture_pages / "P09022.md"], on_page=look)
+    settings.IMPORT_DEFER_INDEXES_PAGES = 5
+    import_pages([fixture_pages], dry_run=True, on_page=look)  # a dry run writes nothing, indexes included
+    import_pages([fixture_pages], on_page=look)  # interactions exist already
+
+    assert seen and all(seen)
+    assert not DeferredIndex.objects.exists()
