@@ -329,6 +329,37 @@ def test_a_page_refused_by_the_database_is_rolled_back_alone(fixture_pages, tmp_
     assert Interaction.objects.filter(target__accession="Q9I9N4").count() == 2
 
 
+def test_a_protein_deleted_between_batches_is_created_again_not_referred_to(fixture_pages, tmp_path):
+    # Both pages name G3V885; the run remembers its id from the first batch.
+    pages = copy_pages(fixture_pages, tmp_path / "pages", "P46152.md", "P63059.md")
+    deleted = []
+
+    def delete_partner(_path):
+        if not deleted:
+            deleted.append(Protein.objects.get(accession="G3V885").pk)
+            Protein.objects.filter(pk=deleted[0]).delete()
+
+    report = import_pages([pages], batch_size=1, on_page=delete_partner)
+
+    assert report.failures == []
+    assert report.pages_created == 2
+    again = Protein.objects.get(accession="G3V885")
+    assert again.pk != deleted[0]
+    assert (
+        Interaction.objects.filter(tf__accession="P63059", target=again).exists()
+        or Interaction.objects.filter(tf=again, target__accession="P63059").exists()
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_foreign_keys_are_enforced_again_after_an_import(sample_data):
+    # Batches may run with SQLite's per-row foreign-key checks off: the connection gets them back.
+    interaction = Interaction.objects.first()
+
+    with pytest.raises(IntegrityError):
+        Interaction.objects.create(tf_id=10**9, target=interaction.target, organism=interaction.organism)
+
+
 def test_a_path_that_does_not_exist_is_reported(tmp_path, fixture_pages):
     report = import_pages([tmp_path / "nowhere", fixture_pages / GOOD_PAGE])
 
