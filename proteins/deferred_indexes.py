@@ -5,8 +5,8 @@ order (the interactions by TF, the evidence links by publication) costs a random
 insert per row, and dirty pages at every commit; built once at the end it is one sort.  On
 this project's 2-core machines, 1.6 million publication links took 6.2 s with their
 publication index kept up row by row and 2.5 s + 0.9 s to build it after; a million
-interactions with the seven indexes 13.3 s, and 7.7 s + 1.8 s with only those the importer
-reads kept (``bench/README.md``).
+interactions 13.3 s with their seven indexes and 1.7 s + 3.3 s to build them after
+(``bench/README.md``).
 
 So an import of many pages into an empty interaction table (``should_defer``) drops the
 plain indexes of the tables it fills most (``tables``, ``deferrable``) and builds them again
