@@ -26,7 +26,7 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from . import counts, deferred_indexes
-from .bulk import insert_returning, insert_rows, rows_by_keys, update_rows
+from .bulk import count_present, insert_returning, insert_rows, rows_by_keys, update_rows
 from .models import (
     BindingSite,
     DeferredIndex,
@@ -849,11 +849,8 @@ class BatchWriter:
         keeps its checks, run at the commit; this check gives the same outcome earlier.)
         """
         for model, ids in self.remembered.items():
-            for chunk in chunked(sorted(ids)):
-                if model.objects.filter(pk__in=chunk).count() != len(chunk):
-                    raise IntegrityError(
-                        f"a {model._meta.verbose_name} the pages refer to was deleted during the import"
-                    )
+            if count_present(model, ids) != len(ids):
+                raise IntegrityError(f"a {model._meta.verbose_name} the pages refer to was deleted during the import")
 
     # Binding sites: owned by their TF's page, replaced with it.
 

@@ -7,6 +7,7 @@ from the figures in ``fixtures/FORMAT.md``, never from the parser's own output.
 import builtins
 import io
 import os
+import pickle
 import re
 import shutil
 import time
@@ -18,6 +19,10 @@ import yaml
 
 from proteins.parser import (
     MAX_PAGE_BYTES,
+    BindingSiteRow,
+    Evidence,
+    InteractionRow,
+    OrthologRef,
     PageError,
     fingerprint,
     load_page,
@@ -840,3 +845,18 @@ def test_fingerprint_changes_when_the_page_changes(tmp_path):
     after = load_page(path, known_hashes={before.content_hash})
     assert after.content_hash != before.content_hash
     assert after.page.name == "HOXA1"
+
+
+@pytest.mark.parametrize("path", PAGE_FILES, ids=lambda p: p.stem)
+def test_page_crosses_from_a_parsing_process_whole(path):
+    """Pages are pickled from the parsing processes with plain-tuple rows: every row and name comes back."""
+    page = parse_page_file(path)
+    received = pickle.loads(pickle.dumps(page, protocol=pickle.HIGHEST_PROTOCOL))
+    assert received == page
+    assert [type(row) for row in received.tfs + received.targets] == [InteractionRow] * len(page.tfs + page.targets)
+    assert all(type(row.evidence) is Evidence for row in received.tfs + received.targets + received.binding_sites)
+    assert all(type(site) is BindingSiteRow for site in received.binding_sites)
+    assert all(type(ortholog) is OrthologRef for ortholog in received.orthologs)
+    if received.tfs:
+        assert received.tfs[0].evidence.pmids == page.tfs[0].evidence.pmids
+        assert received.tfs[0].partner_accession == page.tfs[0].partner_accession
