@@ -26,7 +26,7 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from . import counts, deferred_indexes
-from .bulk import count_present, insert_returning, insert_rows, rows_by_keys, update_rows
+from .bulk import count_present, insert_instances, insert_returning, insert_rows, rows_by_keys, update_rows
 from .models import (
     BindingSite,
     DeferredIndex,
@@ -189,12 +189,16 @@ class PageImporter:
         # In a dry run nothing is written, so later batches must remember what earlier
         # ones would have created to count it once.
         self.planned_pairs = set()
+        # The interactions were empty when the run began: a pair can exist only if a page of one of
+        # its proteins came before (``BatchWriter.pairs_that_may_exist``).  Dropped at any refusal.
+        self.started_empty = False
         self.indexes_deferred = False  # indexes set aside (proteins.deferred_indexes) wait to be built
 
     def start(self, paths, run=None, page_count=0):
         self.organisms = dict(Organism.objects.values_list("name", "id"))
         self.load_lookups()
         self.known_hashes = frozenset(Protein.objects.exclude(page_hash="").values_list("page_hash", flat=True))
+        self.started_empty = not Interaction.objects.exists()
         if not self.dry_run:
             self.run = run or ImportRun()
             self.run.paths = self.run.paths or "\n".join(self.shown_path(path) for path in paths)
@@ -301,6 +305,7 @@ class PageImporter:
             self.apply(batch)
         except DatabaseError as error:
             self.load_lookups()
+            self.started_empty = False  # e.g. another writer's pair: look every pair up from now on
             if not retry:
                 self.fail(PageError(batch[0].path, f"the database refused the page: {error}"))
                 return
@@ -541,7 +546,7 @@ class BatchWriter:
         existing = self.write_proteins()
         self.write_gene_ids(existing)
         self.write_orthologs(existing)
-        created, updated = self.write_interactions()
+        created, updated = self.write_interactions(existing)
         self.write_binding_sites()
         pages = [
             (
@@ -589,7 +594,7 @@ class BatchWriter:
             for protein in to_create:
                 protein.pk = next(self.new_ids)
         else:
-            Protein.objects.bulk_create(to_create)
+            insert_instances(Protein, to_create, key="accession")
             self.update_proteins(to_update)
         for protein in to_create:
             self.ids[protein.accession] = protein.pk
@@ -693,10 +698,15 @@ class BatchWriter:
                 pairs[pair] = evidence if known is None else union(known, evidence)
         return pairs
 
-    def write_interactions(self):
-        """Create new pairs, add new evidence to known ones; return (created, updated) counts."""
+    def write_interactions(self, had_page):
+        """Create new pairs, add new evidence to known ones; return (created, updated) counts.
+
+        ``had_page``: ``{accession: whether it had a page}`` of the proteins known before this batch.
+        """
         pairs = self.merged_pairs()
-        existing = self.interactions_of(pairs, "small_scale", "version", "status", "last_edited_by_id")
+        existing = self.interactions_of(
+            self.pairs_that_may_exist(pairs, had_page), "small_scale", "version", "status", "last_edited_by_id"
+        )
         fingerprints = self.importer.fingerprints
         known, new_pairs = [], []
         for (tf, target), evidence in pairs.items():
@@ -763,6 +773,20 @@ class BatchWriter:
         )
         self.write_links(Interaction, links, "interaction")
         return created, len(to_update)
+
+    def pairs_that_may_exist(self, pairs, had_page):
+        """The pairs to look up: every one, unless the interactions were empty when the run began.
+
+        Then only pages of this run wrote interactions, so a pair exists only if one of its two
+        proteins had a page before this batch; in a cold import that is about half of them.  (Two
+        pages of one batch naming a pair are merged in ``merged_pairs``.)  Should another writer
+        have added a pair meanwhile, the unique (tf, target) index refuses the batch, and it is
+        applied again with every pair looked up.
+        """
+        if not self.importer.started_empty:
+            return pairs
+        paged = {accession for accession, has_page in had_page.items() if has_page}
+        return [pair for pair in pairs if pair[0] in paged or pair[1] in paged]
 
     def interactions_of(self, pairs, *columns):
         """``{(tf id, target id): (pk, *columns)}`` of the interactions among ``pairs`` (accessions) that exist.

@@ -421,10 +421,10 @@ def count_import_queries(pages):
     return len(queries)
 
 
-def page_with_targets(accession, count):
-    """A page of a TF with ``count`` target rows, in the format yaml.dump gives real pages."""
+def page_with_targets(accession, count, first=10000):
+    """A page of a TF with ``count`` target rows (P10000, P10001, ... from ``first``), as yaml.dump gives real pages."""
     rows = [
-        f"T{i},P{10000 + i},{100 + i},GTRD;ReMap,chromatin immunoprecipitation assay,{27924024 + i}%5Buid%5D,No"
+        f"T{i},P{first + i},{100 + i},GTRD;ReMap,chromatin immunoprecipitation assay,{27924024 + i}%5Buid%5D,No"
         for i in range(count)
     ]
     values = {
@@ -445,10 +445,36 @@ def page_with_targets(accession, count):
     return "---\n" + yaml.dump(values, sort_keys=False) + "\n---\n"
 
 
+def test_a_pair_another_writer_adds_during_an_import_into_empty_tables_stays_one_interaction(tmp_path):
+    # After the first page, P10000 and P10001 exist as partners without pages.  The run began
+    # with no interactions, so it does not look their pair up; the unique index must catch it.
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    (pages / "P04636.md").write_text(page_with_targets("P04636", 2))
+    (pages / "P10000.md").write_text(page_with_targets("P10000", 1, first=10001))
+    added = []
+
+    def add_pair(_path):
+        if not added:
+            tf, target = Protein.objects.get(accession="P10000"), Protein.objects.get(accession="P10001")
+            added.append(Interaction.objects.create(tf=tf, target=target, organism=tf.organism).pk)
+
+    report = import_pages([pages], batch_size=1, on_page=add_pair)
+
+    assert report.failures == []
+    assert report.pages_created == 2
+    assert (report.interactions_created, report.interactions_updated) == (2, 1)
+    pair = Interaction.objects.get(tf__accession="P10000", target__accession="P10001")
+    assert pair.pk == added[0]
+    assert sorted(pair.source_databases.values_list("name", flat=True)) == ["GTRD", "ReMap"]
+    assert list(pair.publications.values_list("pmid", flat=True)) == [27924024]
+
+
 def test_import_queries_do_not_grow_with_the_number_of_rows(tmp_path):
-    # 70 new proteins: SQLite binds at most 999 values a statement, so Django's bulk_create
-    # writes 76 proteins (13 columns) at a time; past that, the page's proteins take a second INSERT.
-    for folder, accession, rows in (("warm-up", "P04636", 1), ("few", "P04637", 3), ("many", "P04638", 70)):
+    # On SQLite each table's rows go in one executemany of 100-row statements (76 for the 13
+    # columns of a protein: 999 values at most) and one of one-row statements for the rest;
+    # both pages have full statements and a rest in every table.
+    for folder, accession, rows in (("warm-up", "P04636", 1), ("few", "P04637", 130), ("many", "P04638", 990)):
         (tmp_path / folder).mkdir()
         (tmp_path / folder / f"{accession}.md").write_text(page_with_targets(accession, rows))
     import_pages([tmp_path / "warm-up"])  # creates the source databases and method both pages use
@@ -456,7 +482,7 @@ def test_import_queries_do_not_grow_with_the_number_of_rows(tmp_path):
     few = count_import_queries(tmp_path / "few")
     many = count_import_queries(tmp_path / "many")
 
-    assert Interaction.objects.filter(tf__accession="P04638").count() == 70
+    assert Interaction.objects.filter(tf__accession="P04638").count() == 990
     assert many == few
 
 
