@@ -1,5 +1,6 @@
 """The importer as a curator running `import_pages` sees it: what lands in the database."""
 
+import gc
 import re
 import shutil
 from io import StringIO
@@ -563,3 +564,21 @@ def test_parsing_in_several_processes_gives_the_same_database(fixture_pages, tmp
     assert (report.pages_created, report.pages_failed) == (40, 0)
     assert Interaction.objects.count() == 40
     assert Protein.objects.count() == 80
+
+
+def test_an_import_runs_the_garbage_collector_less_often_and_gives_the_threshold_back(fixture_pages):
+    # A server process that imports an upload keeps Python's collector settings afterwards.
+    before = gc.get_threshold()
+    during = []
+
+    def interrupt(_path):
+        during.append(gc.get_threshold())
+        raise KeyboardInterrupt
+
+    import_pages([fixture_pages], on_page=lambda _path: during.append(gc.get_threshold()))
+    with pytest.raises(KeyboardInterrupt):
+        import_pages([fixture_pages / GOOD_PAGE], on_page=interrupt)
+
+    assert during[0][0] == max(before[0], importer_module.GC_FIRST_THRESHOLD)
+    assert during[-1][0] == during[0][0]
+    assert gc.get_threshold() == before
