@@ -14,9 +14,13 @@ when it ends.  It keeps the unique ones: they guard the data (one row per TF/tar
 link per value) and are all the import reads by (interactions by their pair, links by their
 interaction, proteins by accession).  Readers see the same rows meanwhile, more slowly.
 
+The proteins' stored interaction counts (``proteins.counts``) wait too: while indexes are
+set aside the import does not add each batch's interactions to them (a row update per protein
+per batch, 3.6 s of a cold import), and ``restore()`` counts them all in one pass first (1.3 s).
+
 The statements that build the indexes again are stored as ``DeferredIndex`` rows in the
 transaction that drops them, so a killed import loses nothing: the next import (or
-``restore()``) builds them first.
+``restore()``) counts and builds them first.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import time
 from django.conf import settings
 from django.db import connection, transaction
 
+from . import counts
 from .models import DeferredIndex, ImportRun, Interaction, Protein
 
 
@@ -84,9 +89,16 @@ def defer(run: ImportRun | None = None):
 
 
 def restore():
-    """Build every deferred index again; return ``(number built, seconds)``."""
+    """Count the proteins' interactions again, then build every deferred index; return ``(number built, seconds)``.
+
+    The count runs while the ``DeferredIndex`` rows still mark the import as unfinished, so an
+    interrupted restore counts again the next time.
+    """
     started = time.perf_counter()
     built = 0
+    if not DeferredIndex.objects.exists():
+        return built, 0.0
+    counts.refresh_all()
     for deferred in DeferredIndex.objects.order_by("id"):
         # IF NOT EXISTS: a migration may have built it meanwhile.
         sql = deferred.sql.replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1)

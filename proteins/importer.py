@@ -91,7 +91,7 @@ class ImportReport:
     def index_summary(self):
         if not self.indexes_rebuilt:
             return ""
-        built = f"{self.indexes_rebuilt} ({self.index_seconds:.1f} s)"
+        built = f"{self.indexes_rebuilt} ({self.index_seconds:.1f} s, with the proteins' interaction counts)"
         return f" Indexes set aside during the import and built again: {built}."
 
     def held_summary(self):
@@ -800,10 +800,13 @@ class BatchWriter:
         update_rows(
             Interaction, ["small_scale", "version", "updated_at"], [(pk, s, v, timestamp) for pk, s, v, _ in to_update]
         )
-        # New interactions are unreviewed, so public: their proteins' stored counts grow.
-        counts.add_interactions(
-            [(key[0], key[1], evidence.small_scale) for _tf, _target, key, evidence in new_pairs], gained_small_scale
-        )
+        # New interactions are unreviewed, so public: their proteins' stored counts grow (unless
+        # indexes wait: then they are all counted once, when the indexes are built).
+        if not self.importer.indexes_deferred:
+            counts.add_interactions(
+                [(key[0], key[1], evidence.small_scale) for _tf, _target, key, evidence in new_pairs],
+                gained_small_scale,
+            )
         self.write_links(Interaction, links, "interaction")
         return created, len(to_update)
 

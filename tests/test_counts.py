@@ -158,6 +158,16 @@ def test_the_recount_command_counts_every_protein(network):
     assert "5 proteins" in out.getvalue()
 
 
+def test_the_recount_command_leaves_rejected_interactions_out(network):
+    Interaction.objects.filter(tf=network[0], small_scale=True).update(status=Status.REJECTED)
+    Interaction.objects.filter(tf=network[1]).update(status=Status.APPROVED)
+
+    call_command("recount_interactions", stdout=StringIO())
+
+    assert_counts_are_right()
+    assert stored_counts()[network[1].pk] == [0, 1, 0]  # its one TF, by small-scale evidence, is rejected
+
+
 def test_counts_of_the_network_are_what_a_visitor_reads(network):
     hub, self_regulated = Protein.objects.get(pk=network[0].pk), Protein.objects.get(pk=network[2].pk)
 

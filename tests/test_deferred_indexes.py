@@ -6,6 +6,7 @@ from django.db import IntegrityError, connection, transaction
 from proteins import deferred_indexes
 from proteins.importer import import_pages
 from proteins.models import DeferredIndex, Interaction, Protein
+from tests.test_counts import assert_counts_are_right
 
 pytestmark = pytest.mark.django_db
 
@@ -69,6 +70,16 @@ def test_a_large_import_into_empty_tables_sets_plain_indexes_aside_and_builds_th
     assert f"built again: {len(deferred)}" in report.summary()
 
 
+def test_the_proteins_counts_are_right_after_an_import_that_set_indexes_aside(fixture_pages, small_threshold):
+    # Such an import counts the interactions once at the end, not batch by batch.
+    report = import_pages([fixture_pages], batch_size=3)
+
+    assert report.indexes_rebuilt > 0
+    assert Protein.objects.filter(tf_count__gt=0).exists()
+    assert Protein.objects.filter(small_scale_count__gt=0).exists()
+    assert_counts_are_right()
+
+
 def test_the_data_is_the_same_with_deferred_indexes(fixture_pages, small_threshold, settings):
     import_pages([fixture_pages])
     deferred = evidence()
@@ -124,6 +135,18 @@ def test_indexes_a_killed_import_left_aside_are_built_by_the_next_import(fixture
     assert indexes() == before
     assert report.indexes_rebuilt == len(names)
     assert not DeferredIndex.objects.exists()
+
+
+def test_counts_a_killed_import_left_undone_are_counted_by_the_next_import(fixture_pages, small_threshold):
+    import_pages([fixture_pages])
+    # What an import killed before its end leaves: indexes set aside, interactions not yet counted.
+    deferred_indexes.defer()
+    Protein.objects.update(tf_count=0, target_count=0, small_scale_count=0)
+
+    import_pages([fixture_pages / "P09022.md"])
+
+    assert Protein.objects.filter(tf_count__gt=0).exists()
+    assert_counts_are_right()
 
 
 def test_small_imports_dry_runs_and_imports_into_filled_tables_keep_every_index(fixture_pages, settings):
