@@ -13,6 +13,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import NamedTuple
 
@@ -172,9 +173,11 @@ class Page:
     def __reduce__(self):
         """Pickle the rows as plain tuples; ``_unpickled_page`` makes them named tuples again.
 
-        Pages cross from the parsing processes with about a hundred rows each.  Plain tuples
-        unpickle about 8 times faster than named ones (whose ``__new__`` is Python code), and
-        naming them again costs the importing process less than half of what it saves.
+        Pages cross from the parsing processes with about a hundred rows each.  A named tuple
+        unpickles through its class's ``__new__``, Python code called once per row; plain tuples
+        are rebuilt by pickle's C code, and naming them again is one C call a row.  A row's
+        ``Evidence`` stays a named tuple: rows with equal cells share one (``parse_evidence``),
+        which pickle writes once per chunk.
         """
         return (
             _unpickled_page,
@@ -188,24 +191,21 @@ class Page:
                 self.reported_interaction_count,
                 [tuple(ortholog) for ortholog in self.orthologs],
                 self.jaspar_matrices,
-                [(*row[:3], tuple(row.evidence), row.partner_organism) for row in self.tfs],
-                [(*row[:3], tuple(row.evidence), row.partner_organism) for row in self.targets],
-                [(*site[:7], tuple(site.evidence), *site[8:]) for site in self.binding_sites],
+                [tuple(row) for row in self.tfs],
+                [tuple(row) for row in self.targets],
+                [tuple(site) for site in self.binding_sites],
                 self.downloads,
                 self.body,
             ),
         )
 
 
-_named = tuple.__new__  # a tuple's values as a named tuple, without a Python call per row
-
-
 def _unpickled_page(*values):
     page = Page(*values)
-    page.orthologs = [_named(OrthologRef, ortholog) for ortholog in page.orthologs]
-    page.tfs = [_named(InteractionRow, (n, a, g, _named(Evidence, e), o)) for n, a, g, e, o in page.tfs]
-    page.targets = [_named(InteractionRow, (n, a, g, _named(Evidence, e), o)) for n, a, g, e, o in page.targets]
-    page.binding_sites = [_named(BindingSiteRow, (*s[:7], _named(Evidence, s[7]), *s[8:])) for s in page.binding_sites]
+    page.orthologs = list(map(partial(tuple.__new__, OrthologRef), page.orthologs))
+    page.tfs = list(map(partial(tuple.__new__, InteractionRow), page.tfs))
+    page.targets = list(map(partial(tuple.__new__, InteractionRow), page.targets))
+    page.binding_sites = list(map(partial(tuple.__new__, BindingSiteRow), page.binding_sites))
     return page
 
 
