@@ -138,7 +138,7 @@ def import_pages(paths, *, dry_run=False, batch_size=200, jobs=1, on_page=None, 
         try:
             for error in missing:
                 importer.fail(error)
-            for loaded in read_pages(files, importer.known_hashes, jobs):
+            for loaded in read_pages(files, importer.known_hashes, jobs, ahead=batch_size * 5 // 4):
                 importer.add(loaded)
                 if on_page:
                     on_page(loaded.path)
@@ -176,8 +176,14 @@ def fewer_collections():
                 gc.set_threshold(*_gc_state["saved"])
 
 
-def read_pages(files, known_hashes, jobs=1, chunk_size=16):
-    """Loaded pages in file order, parsed in ``jobs`` processes with a bounded backlog."""
+def read_pages(files, known_hashes, jobs=1, chunk_size=16, ahead=250):
+    """Loaded pages in file order, parsed in ``jobs`` processes with a bounded backlog.
+
+    The processes parse up to ``ahead`` pages ahead of the pages taken: more than a batch, so
+    while a batch is written the next one is parsed whole, and the writer does not wait for
+    parsing when it comes back.  (Batches of 200, cold import of 15,000 pages: 51 s with 128
+    pages ahead, 43-46 s with 256.)
+    """
     max_bytes = settings.IMPORT_MAX_PAGE_BYTES
     if jobs <= 1 or len(files) <= chunk_size:
         for path in files:
@@ -188,8 +194,9 @@ def read_pages(files, known_hashes, jobs=1, chunk_size=16):
     with ProcessPoolExecutor(
         max_workers=jobs, mp_context=context, initializer=start_worker, initargs=(known_hashes, max_bytes)
     ) as pool:
-        # A few chunks ahead per process: parsing overlaps writing, memory stays flat.
-        pending = [pool.submit(load_pages, chunk) for chunk in itertools.islice(chunks, jobs * 4)]
+        pending = [
+            pool.submit(load_pages, chunk) for chunk in itertools.islice(chunks, max(jobs, -(-ahead // chunk_size)))
+        ]
         while pending:
             loaded_chunk = pending.pop(0).result()
             next_chunk = next(chunks, None)
