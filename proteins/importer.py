@@ -372,6 +372,7 @@ class PageImporter:
         """
         with connection.constraint_checks_disabled(), transaction.atomic():
             relax_commit()
+            self.count_if_indexes_were_built()
             writer = BatchWriter(self, batch)
             counts = writer.write()
             records = [
@@ -398,6 +399,17 @@ class PageImporter:
                 self.report.pages_created += 1
             else:
                 self.report.pages_updated += 1
+
+    def count_if_indexes_were_built(self):
+        """Back to counting batch by batch if another import built the indexes this one set aside.
+
+        (An import that finds ``DeferredIndex`` rows at its start builds them.)  The batches
+        before were not counted: every protein is counted again, in this batch's transaction,
+        so the counts are right at each commit even if this import is killed later.
+        """
+        if self.indexes_deferred and not DeferredIndex.objects.exists():
+            self.indexes_deferred = False
+            counts.refresh_all()
 
     def save_records(self, records):
         if records and not self.dry_run:

@@ -4,7 +4,7 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 
 from proteins import deferred_indexes
-from proteins.importer import import_pages
+from proteins.importer import PageImporter, import_pages
 from proteins.models import DeferredIndex, Interaction, Protein
 from tests.test_counts import assert_counts_are_right
 
@@ -165,3 +165,25 @@ def test_small_imports_dry_runs_and_imports_into_filled_tables_keep_every_index(
 
     assert seen and all(seen)
     assert not DeferredIndex.objects.exists()
+
+
+def test_an_import_whose_indexes_another_import_built_counts_every_interaction_even_if_killed(
+    fixture_pages, small_threshold, monkeypatch
+):
+    seen = []
+
+    def another_import_starts_then_this_one_is_killed(_path):
+        seen.append(_path)
+        if len(seen) == 4:  # two batches of two pages written, uncounted
+            deferred_indexes.restore()  # what an import started now does with the rows it finds
+        if len(seen) == 9:
+            raise KeyboardInterrupt
+
+    # Killed: no ``finally`` runs, so nothing is built or counted at the end.
+    monkeypatch.setattr(PageImporter, "restore_indexes", lambda self: None)
+    with pytest.raises(KeyboardInterrupt):
+        import_pages([fixture_pages], batch_size=2, on_page=another_import_starts_then_this_one_is_killed)
+
+    assert Interaction.objects.count() > 0
+    assert not DeferredIndex.objects.exists()
+    assert_counts_are_right()
