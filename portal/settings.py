@@ -164,6 +164,27 @@ IMPORT_SQLITE_CACHE_MB = int(os.environ.get("IMPORT_SQLITE_CACHE_MB", 128))
 IMPORT_DEFER_INDEXES_PAGES = int(os.environ.get("IMPORT_DEFER_INDEXES_PAGES", 1000))
 
 
+# The cache that every server process shares: the API's throttle counters, the organism
+# summaries, the menu.  REDIS_URL (redis://host:6379/0) selects Redis; without it the cache is
+# a table of the database (made by `manage.py migrate`, see proteins.apps), which every process
+# on every machine of the site reaches with no other server, and whose counters are exact
+# (portal.cache).  The file cache would be shared only on one machine, and each process's own
+# memory is not shared at all.  CACHE_KEY_PREFIX keeps apart sites that share one Redis.
+REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    # Django culls the table beyond MAX_ENTRIES (300 by default): counters would go with it.
+    CACHES = {
+        "default": {
+            "BACKEND": "portal.cache.DatabaseCache",
+            "LOCATION": "django_cache",
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    }
+CACHES["default"]["KEY_PREFIX"] = os.environ.get("CACHE_KEY_PREFIX", "")
+
+
 def env_rate(name, default):
     """A throttle rate ("3600/hour": requests per second, minute, hour or day) from the environment, or None."""
     rate = os.environ.get(name, "").strip() or default
@@ -177,8 +198,7 @@ def env_rate(name, default):
 # REST API (proteins/api/): reading is open, writing needs a session or a token.
 # Anonymous clients are throttled per IP address (API_ANON_RATE, e.g. "3600/hour"; "off"
 # disables it): a bulk pull is one streamed request, so the limit only bites scrapers that
-# page through JSON one request after another. The counters live in the default cache, so
-# with several server processes each counts on its own unless a shared cache is configured.
+# page through JSON one request after another.  The counters live in the shared cache.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",

@@ -804,7 +804,8 @@ def test_queue_never_counts_all_interactions(people, catalogue):
     with CaptureQueriesContext(connection) as queries:
         queue(client, status="flagged")
 
-    assert not [query["sql"] for query in queries if "COUNT(" in query["sql"]]
+    # (The database cache counts its own rows when it stores the menu.)
+    assert not [query["sql"] for query in queries if "COUNT(" in query["sql"] and "django_cache" not in query["sql"]]
 
 
 def test_queue_makes_as_many_queries_for_200_rows_as_for_25(people, django_assert_num_queries):
@@ -817,10 +818,10 @@ def test_queue_makes_as_many_queries_for_200_rows_as_for_25(people, django_asser
     queue(client)  # the session's first use
 
     # session, user, its permissions (2), the source filtered by, the page's ids, its rows, their
-    # sources, the organisms and sources the filters offer
-    with django_assert_num_queries(10):
+    # sources, the organisms and sources the filters offer, the menu from the database cache
+    with django_assert_num_queries(11):
         assert len(shown_ids(queue(client, per_page=25, source="GTRD", status="unreviewed"))) == 25
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         assert len(shown_ids(queue(client, per_page=200, source="GTRD", status="unreviewed"))) == 200
 
 

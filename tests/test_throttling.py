@@ -1,0 +1,163 @@
+"""API throttling as an abuser meets it: several server processes that count against one limit."""
+
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+import redis
+from django.core.cache import cache
+from django.db import connection
+
+PROJECT = Path(__file__).resolve().parent.parent
+REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def fresh_counters(db):
+    """No counts left by another test (a test's own rows in the database cache go with its transaction)."""
+    cache.clear()
+
+
+# Several server processes.
+
+
+def manage(*args, **env):
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=PROJECT,
+        env={**os.environ, "DEBUG": "1", **env},
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_redis_url_keeps_the_cache_in_redis():
+    prefix = f"test-{uuid.uuid4().hex}"
+    store = redis.Redis.from_url(REDIS_URL)
+
+    result = manage(
+        "shell",
+        "-c",
+        "from django.core.cache import cache; cache.set('probe', 7)",
+        REDIS_URL=REDIS_URL,
+        CACHE_KEY_PREFIX=prefix,
+    )
+    try:
+        assert result.returncode == 0, result.stderr
+        assert store.get(f"{prefix}:1:probe") == b"7"
+    finally:
+        store.delete(f"{prefix}:1:probe")
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def database_url_for_servers(folder):
+    """The test database as other processes reach it: SQLite's (in memory) copied to a file."""
+    if connection.vendor == "sqlite":
+        connection.ensure_connection()
+        path = folder / "servers.sqlite3"
+        copy = sqlite3.connect(path)
+        connection.connection.backup(copy)
+        copy.close()
+        return f"sqlite:///{path}"
+    database = connection.settings_dict
+    user = quote(database["USER"] or "", safe="")
+    password = f":{quote(database['PASSWORD'], safe='')}" if database["PASSWORD"] else ""
+    host = f"{database['HOST'] or 'localhost'}:{database['PORT'] or 5432}"
+    return f"postgres://{user}{password}@{host}/{database['NAME']}"
+
+
+def start_server(env, log_path):
+    """A runserver process; returns it and its base URL once it accepts connections."""
+    port = free_port()
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", "runserver", "--noreload", "--skip-checks", f"127.0.0.1:{port}"],
+            cwd=PROJECT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    deadline = time.monotonic() + 60
+    while process.poll() is None and time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return process, f"http://127.0.0.1:{port}"
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise AssertionError(f"The server on port {port} did not start: {log_path.read_text()}")
+
+
+LIMIT = 4
+
+
+@pytest.fixture(params=["database", "redis"])
+def two_servers(request, transactional_db, tmp_path):
+    """Two runserver processes on one database and one cache (the database's table, or Redis),
+    at an anonymous rate of LIMIT a minute; yields their base URLs."""
+    prefix = f"test-{uuid.uuid4().hex}"
+    env = {
+        **os.environ,
+        "DEBUG": "1",
+        "DATABASE_URL": database_url_for_servers(tmp_path),
+        "CACHE_KEY_PREFIX": prefix,
+        "API_ANON_RATE": f"{LIMIT}/minute",
+        "REDIS_URL": REDIS_URL if request.param == "redis" else "",
+    }
+    if request.param == "redis":
+        redis.Redis.from_url(REDIS_URL).ping()  # Redis is part of the setup (README); fail here, not later
+    processes = []
+    try:
+        for number in range(2):
+            processes.append(start_server(env, tmp_path / f"server{number}.log"))
+        yield [url for _, url in processes]
+    finally:
+        for process, _ in processes:
+            process.terminate()
+            process.wait(timeout=30)
+        # (Their rows in a database cache are the test database's, and carry the prefix.)
+        if request.param == "redis" and (keys := redis.Redis.from_url(REDIS_URL).keys(f"{prefix}:*")):
+            redis.Redis.from_url(REDIS_URL).delete(*keys)
+
+
+def status(url):
+    try:
+        with urllib.request.urlopen(url, timeout=60) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_server_processes_count_against_one_limit(two_servers):
+    first, second = two_servers
+
+    statuses = [status(f"{base}/api/sources/") for base in [first, second] * (LIMIT // 2 + 1)]
+
+    assert statuses == [200] * LIMIT + [429, 429]
+
+
+def test_requests_arriving_at_once_at_two_processes_are_all_counted(two_servers):
+    urls = [f"{base}/api/sources/" for base in two_servers] * (LIMIT + 2)
+
+    with ThreadPoolExecutor(max_workers=len(urls)) as pool:
+        statuses = list(pool.map(status, urls))
+
+    assert sorted(statuses) == [200] * LIMIT + [429] * (len(urls) - LIMIT)
