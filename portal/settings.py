@@ -5,6 +5,7 @@ project.  Production sets ``SECRET_KEY``, ``ALLOWED_HOSTS`` and ``DATABASE_URL``
 and leaves ``DEBUG`` unset; ``manage.py check --deploy`` is then clean.
 """
 
+import ipaddress
 import os
 import re
 from pathlib import Path
@@ -185,6 +186,24 @@ else:
 CACHES["default"]["KEY_PREFIX"] = os.environ.get("CACHE_KEY_PREFIX", "")
 
 
+def env_networks(name):
+    """Comma-separated addresses or networks (10.0.0.0/8, ::1) from the environment."""
+    networks = []
+    for item in env_list(name):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ImproperlyConfigured(f"{name}: {item!r} is not an IP address or network.") from None
+    return networks
+
+
+# The proxies in front of the site (addresses or networks).  Only a request that comes from one
+# of them has its client's address read from X-Forwarded-For, right to left, past the proxies
+# named here (proteins.api.throttling.client_address); otherwise the client is the address the
+# request came from, and X-Forwarded-For, which anyone can send, is ignored.
+TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES")
+
+
 def env_rate(name, default):
     """A throttle rate ("3600/hour": requests per second, minute, hour or day) from the environment, or None."""
     rate = os.environ.get(name, "").strip() or default
@@ -198,7 +217,8 @@ def env_rate(name, default):
 # REST API (proteins/api/): reading is open, writing needs a session or a token.
 # Anonymous clients are throttled per IP address (API_ANON_RATE, e.g. "3600/hour"; "off"
 # disables it): a bulk pull is one streamed request, so the limit only bites scrapers that
-# page through JSON one request after another.  The counters live in the shared cache.
+# page through JSON one request after another.  Requests for a token are throttled per address
+# and per user name (API_TOKEN_RATE), signed in or not.  The counters live in the shared cache.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
@@ -210,6 +230,9 @@ REST_FRAMEWORK = {
         "anon": env_rate("API_ANON_RATE", "3600/hour"),
         "token": env_rate("API_TOKEN_RATE", "10/minute"),  # POST /api/auth/token/: password guessing
     },
+    # DRF's own reading of X-Forwarded-For (its default, None, trusts every address in it) is
+    # not used by the portal's throttles; 0 keeps any DRF throttle on the connection's address.
+    "NUM_PROXIES": 0,
     # Keyset pagination: no COUNT(*) over millions of rows, no OFFSET.
     "DEFAULT_PAGINATION_CLASS": "proteins.api.pagination.KeysetPagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

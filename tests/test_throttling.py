@@ -1,5 +1,7 @@
-"""API throttling as an abuser meets it: several server processes that count against one limit."""
+"""API throttling as an abuser meets it: forged forwarded addresses, password guessing at the token
+endpoint, and several server processes that count against one limit."""
 
+import ipaddress
 import os
 import socket
 import sqlite3
@@ -15,10 +17,13 @@ from urllib.parse import quote
 
 import pytest
 import redis
+from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.db import connection
+from rest_framework.authtoken.models import Token
 
 PROJECT = Path(__file__).resolve().parent.parent
+TOKEN_URL = "/api/auth/token/"
 REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
 
 
@@ -31,7 +36,64 @@ def fresh_counters(db):
     cache.clear()
 
 
-# Several server processes.
+@pytest.fixture
+def rates(settings):
+    """Sets throttle rates for a test; the scopes it does not name are off."""
+
+    def set_rates(**rates):
+        throttle_rates = {"anon": None, "token": None, **rates}
+        settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": throttle_rates}
+
+    return set_rates
+
+
+@pytest.fixture
+def curie(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast password checks
+    return User.objects.create_user("curie", password="radium-226")
+
+
+def request_token(client, username, password="polonium", **headers):
+    return client.post(TOKEN_URL, {"username": username, "password": password}, **headers)
+
+
+# Whose address is counted.
+
+
+def test_rotating_x_forwarded_for_does_not_escape_the_anonymous_limit(client, rates):
+    rates(anon="3/minute")
+
+    responses = [client.get("/api/sources/", HTTP_X_FORWARDED_FOR=f"198.51.100.{n}") for n in range(4)]
+
+    assert [response.status_code for response in responses] == [200, 200, 200, 429]
+    assert responses[-1].json()["error"].startswith("Too Many Requests")
+    assert 0 < int(responses[-1]["Retry-After"]) <= 60
+
+
+def test_rotating_x_forwarded_for_does_not_escape_the_token_limit(client, rates):
+    rates(token="3/minute")
+
+    responses = [request_token(client, f"user{n}", HTTP_X_FORWARDED_FOR=f"198.51.100.{n}") for n in range(4)]
+
+    assert [response.status_code for response in responses] == [400, 400, 400, 429]
+    assert responses[-1].json()["error"].startswith("Too Many Requests")
+
+
+def test_behind_a_trusted_proxy_the_address_the_proxy_saw_is_counted(client, rates, settings):
+    settings.TRUSTED_PROXIES = [ipaddress.ip_network("10.0.0.0/8")]
+    rates(anon="3/minute")
+
+    def through_proxy(forwarded):
+        return client.get("/api/sources/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=forwarded).status_code
+
+    # The client forges the start of the header; the proxy (and a second one) append what they saw.
+    forged = [through_proxy(f"198.51.100.{n}, 203.0.113.7") for n in range(3)]
+    two_proxies = through_proxy("198.51.100.9, 203.0.113.7, 10.0.0.5")
+    another_client = through_proxy("203.0.113.8")
+
+    assert forged == [200, 200, 200]
+    assert two_proxies == 429
+    assert another_client == 200
 
 
 def manage(*args, **env):
@@ -42,6 +104,52 @@ def manage(*args, **env):
         capture_output=True,
         text=True,
     )
+
+
+def test_a_trusted_proxy_that_is_not_an_address_stops_the_site_with_the_variable_named():
+    result = manage("check", TRUSTED_PROXIES="10.0.0.0/8, proxy.example.org")
+
+    assert result.returncode != 0
+    assert "TRUSTED_PROXIES: 'proxy.example.org' is not an IP address or network." in result.stderr
+
+
+# The token endpoint.
+
+
+def test_token_requests_are_throttled_when_signed_in_with_a_token(client, rates, curie):
+    token = Token.objects.create(user=curie)
+    rates(token="3/minute")
+
+    statuses = [
+        request_token(client, "curie", "radium-226", HTTP_AUTHORIZATION=f"Token {token.key}").status_code
+        for _ in range(4)
+    ]
+
+    assert statuses == [200, 200, 200, 429]
+
+
+def test_guessing_one_user_name_from_many_addresses_is_throttled(client, rates, curie):
+    rates(token="3/minute")
+
+    guesses = [request_token(client, "curie", REMOTE_ADDR=f"203.0.113.{n}").status_code for n in range(4)]
+    other_name = request_token(client, "marie", REMOTE_ADDR="203.0.113.99").status_code
+
+    assert guesses == [400, 400, 400, 429]
+    assert other_name == 400
+
+
+def test_case_variants_of_a_user_name_count_as_that_name(client, rates, curie):
+    rates(token="3/minute")
+
+    statuses = [
+        request_token(client, name, REMOTE_ADDR=f"203.0.113.{n}").status_code
+        for n, name in enumerate(["curie", "Curie", "CURIE", "\uff43\uff55\uff52\uff49\uff45"])  # last: full-width
+    ]
+
+    assert statuses == [400, 400, 400, 429]
+
+
+# Several server processes.
 
 
 def test_redis_url_keeps_the_cache_in_redis():

@@ -7,14 +7,47 @@ atomic increment, so requests that several server processes receive at once are 
 """
 
 import hashlib
+import ipaddress
 import math
 import time
+import unicodedata
 
+from django.conf import settings
 from django.core.cache import cache
+from django.http import HttpRequest
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 
 PERIODS = {"s": 1, "m": 60, "h": 60 * 60, "d": 24 * 60 * 60}
+
+
+def client_address(request: HttpRequest) -> str:
+    """The address of the client that sent ``request``.
+
+    The connection's address, unless it is one of ``settings.TRUSTED_PROXIES``: then the proxy's
+    X-Forwarded-For is read from its end (the address the proxy itself saw), past any further
+    trusted proxies.  The addresses before them are whatever the client wrote, and never read.
+    """
+    address = request.META.get("REMOTE_ADDR", "")
+    forwarded = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
+    while forwarded and is_trusted_proxy(address):
+        address = forwarded.pop()
+    return address
+
+
+def is_trusted_proxy(address: str) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:  # a dual-stack server's view of IPv4
+        ip = ip.ipv4_mapped
+    return any(ip in network for network in settings.TRUSTED_PROXIES)
+
+
+def normalized_user_name(name) -> str:
+    """A posted user name as the token throttle counts it: case and Unicode forms of one name are one."""
+    return unicodedata.normalize("NFKC", str(name)).casefold().strip()
 
 
 class CountingThrottle(BaseThrottle):
@@ -67,10 +100,21 @@ class AnonymousRateThrottle(CountingThrottle):
     def identities(self, request, view):
         if request.user and request.user.is_authenticated:
             return []
-        return [f"address {self.get_ident(request)}"]
+        return [f"address {client_address(request)}"]
 
 
-class TokenRequestThrottle(AnonymousRateThrottle):
-    """Requests for an API token (a user name and password), per IP address, at the "token" rate."""
+class TokenRequestThrottle(CountingThrottle):
+    """Requests for an API token, at the "token" rate per address and per user name, signed in or not.
+
+    Per address, so one client cannot try many names quickly; per name, so many clients (or one
+    behind many addresses) cannot try many passwords for one name.
+    """
 
     scope = "token"
+
+    def identities(self, request, view):
+        identities = [f"address {client_address(request)}"]
+        name = request.data.get("username") if isinstance(request.data, dict) else None
+        if name is not None and normalized_user_name(name):
+            identities.append(f"user {normalized_user_name(name)}")
+        return identities
