@@ -1,6 +1,7 @@
 """End to end in headless Chromium: what a visiting biologist does, click by click."""
 
 import pytest
+from playwright.sync_api import expect
 
 from proteins.models import Interaction
 
@@ -34,14 +35,13 @@ def test_search_entry_page_network_and_download(page, live_server, sample_data, 
     assert page.locator("#tfs tbody tr").count() == 50
 
     network = page.locator("#network")
-    page.wait_for_function("document.getElementById('network').dataset.nodeCount !== undefined")
     # The default cap is 100 partners: BAX and 100 of its 571 TFs.
-    assert network.get_attribute("data-node-count") == "101"
+    expect(network).to_have_attribute("data-node-count", "101")
     assert "Showing 100 of 571 interactions." in page.locator("#network-status").inner_text()
 
     page.fill("#network-limit", "5")
     page.click("#network-redraw")
-    page.wait_for_function("document.getElementById('network').dataset.nodeCount === '6'")
+    expect(network).to_have_attribute("data-node-count", "6")
     partner = page.evaluate("window.portalNetwork.nodes('[center = 0]')[0].id()")
     x, y = network_node_position(page, partner)
     page.mouse.click(x, y)
@@ -62,7 +62,7 @@ def test_search_entry_page_network_and_download(page, live_server, sample_data, 
 
 def test_network_png_export_downloads_an_image(page, live_server, sample_data, tmp_path):
     page.goto(f"{live_server.url}/protein/P46152/")
-    page.wait_for_function("document.getElementById('network').dataset.nodeCount === '7'")
+    expect(page.locator("#network")).to_have_attribute("data-node-count", "7")
 
     with page.expect_download() as download_info:
         page.click("#network-png")
