@@ -80,7 +80,7 @@ def check(user, action, interaction):
     if action == Action.APPROVE and interaction.last_edited_by_id == user.pk:
         raise NotAllowed("You edited this interaction last: another reviewer must approve it.")
     if interaction.status not in transition.sources:
-        raise CurationError(f"A {interaction.status} interaction cannot be {past(action)}.")
+        raise CurationError(f"{a(interaction.status).capitalize()} interaction cannot be {past(action)}.")
 
 
 def refusal(user, action, interaction):
@@ -95,6 +95,11 @@ def refusal(user, action, interaction):
 def allowed_actions(user, interaction):
     """The transitions ``user`` may make on ``interaction`` now (for buttons and API hints)."""
     return [action for action in TRANSITIONS if refusal(user, action, interaction) is None]
+
+
+def a(word):
+    """``word`` with its indefinite article: "an approved", "a flagged"."""
+    return f"{'an' if word[:1].lower() in 'aeiou' else 'a'} {word}"
 
 
 def past(action):

@@ -96,15 +96,21 @@ def test_roles_limit_who_may_do_what(people, interaction, role, action, message)
 
 
 @pytest.mark.parametrize(
-    ("start", "action"),
-    [("approved", "approve"), ("approved", "flag"), ("rejected", "reject"), ("unreviewed", "reopen")],
+    ("start", "action", "refusal"),
+    [
+        ("approved", "approve", "An approved interaction cannot be approved."),
+        ("approved", "flag", "An approved interaction cannot be flagged."),
+        ("rejected", "reject", "A rejected interaction cannot be rejected."),
+        ("unreviewed", "reopen", "An unreviewed interaction cannot be reopened."),
+    ],
 )
-def test_transitions_outside_the_state_machine_are_refused(people, interaction, start, action):
+def test_transitions_outside_the_state_machine_are_refused(people, interaction, start, action, refusal):
     Interaction.objects.filter(pk=interaction.pk).update(status=start)
     interaction.refresh_from_db()
 
-    with pytest.raises(workflow.CurationError, match=f"A {start} interaction cannot be"):
+    with pytest.raises(workflow.CurationError) as refused:
         workflow.transition(interaction, action, people["reviewer"], reason="because")
+    assert str(refused.value) == refusal
 
 
 def test_a_reviewer_never_approves_their_own_edit(people, interaction):
@@ -179,7 +185,7 @@ def test_bulk_acts_change_what_the_rules_allow_and_report_the_rest(people, fixtu
     done, refused = workflow.bulk_transition(interactions, "reject", people["reviewer"], "not in liver")
 
     assert len(done) == len(interactions) - 1
-    assert refused == [(interactions[0], "A approved interaction cannot be rejected.")]
+    assert refused == [(interactions[0], "An approved interaction cannot be rejected.")]
     assert Interaction.objects.filter(target__accession="P46152", status=Status.REJECTED).count() == len(done)
 
 

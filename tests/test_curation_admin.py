@@ -181,7 +181,7 @@ def test_refused_items_are_listed_with_their_reasons_and_the_others_done(importe
     done, refused = shown_messages(response)
     assert done == "Approved 1 interaction."
     assert "Left 2 interactions unchanged" in refused
-    assert f"{decided}: A approved interaction cannot be approved." in refused
+    assert f"{decided}: An approved interaction cannot be approved." in refused
     assert f"{own_edit}: You edited this interaction last: another reviewer must approve it." in refused
 
 

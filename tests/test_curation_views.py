@@ -375,9 +375,9 @@ def test_reviewer_approves_rejects_and_reopens(people, pair, setting):
 @pytest.mark.parametrize(
     ("start", "action", "message"),
     [
-        ("approved", "approve", "A approved interaction cannot be approved."),
+        ("approved", "approve", "An approved interaction cannot be approved."),
         ("flagged", "flag", "A flagged interaction cannot be flagged."),
-        ("unreviewed", "reopen", "A unreviewed interaction cannot be reopened."),
+        ("unreviewed", "reopen", "An unreviewed interaction cannot be reopened."),
     ],
 )
 def test_transitions_outside_the_state_machine_are_refused_with_the_rule(people, pair, start, action, message):
