@@ -799,6 +799,20 @@ def test_queue_pages_cover_every_row_once_without_counting_them(people, catalogu
     assert "Rows 51 to 61" in text_of(third)
 
 
+@pytest.mark.parametrize(("params", "size"), [({}, 50), ({"per_page": 25}, 25), ({"per_page": 50}, 50)])
+def test_queue_says_which_rows_it_shows_and_its_box_the_page_size(people, params, size):
+    hub = protein("P40000", "HUB")
+    for index in range(60):
+        interaction(hub, protein(f"O4{index:04d}", f"ZNF{index}"))
+
+    response = queue(signed_in(people["curator"]), **params)
+
+    assert f"Rows 1 to {size} (more on the next page)." in text_of(response)
+    assert len(shown_ids(response)) == size
+    box = re.search(r'<select name="per_page".*?</select>', response.content.decode(), flags=re.S).group()
+    assert re.findall(r'<option value="(\d+)" selected>', box) == [str(size)]
+
+
 def test_queue_never_counts_all_interactions(people, catalogue):
     client = signed_in(people["curator"])
     with CaptureQueriesContext(connection) as queries:
