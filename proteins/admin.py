@@ -24,7 +24,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, TooManyFilesSent
 from django.db import transaction
 from django.db.models import Case, Count, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
@@ -34,6 +34,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst, smart_split, unescape_string_literal
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, TSV, XLSX
 from simple_history.admin import SimpleHistoryAdmin
@@ -790,8 +791,10 @@ class ImportRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     inlines = [ImportRecordInline]
 
     def get_urls(self):
-        upload = path("upload/", self.admin_site.admin_view(self.upload_view), name="proteins_importrun_upload")
-        return [upload, *super().get_urls()]
+        # Exempt from the CSRF middleware, which would read the files first and answer a bare 400 to
+        # too many of them; ``upload_view`` reads them itself, then checks the CSRF token.
+        view = self.admin_site.admin_view(csrf_exempt(self.upload_view))
+        return [path("upload/", view, name="proteins_importrun_upload"), *super().get_urls()]
 
     def has_upload_permission(self, request):
         return request.user.has_perm(UPLOAD_PERMISSION)
@@ -808,6 +811,17 @@ class ImportRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         """Upload pages (GET: the form; POST files: stage them and preview a dry run; POST token: import)."""
         if not self.has_upload_permission(request):
             raise PermissionDenied
+        try:
+            request.FILES  # noqa: B018 -- Django reads the upload when it is first asked for
+        except TooManyFilesSent:
+            # Nothing is read or written: the form is shown again with the way out.
+            form = UploadPagesForm.refused(
+                f"At most {settings.DATA_UPLOAD_MAX_NUMBER_FILES} files at once: put the pages in a .zip archive."
+            )
+            return self.render_upload(request, stage="form", form=form, status=400)
+        return csrf_protect(self.read_upload)(request)
+
+    def read_upload(self, request):
         if request.method == "POST" and "token" in request.POST:
             return self.import_upload(request)
         form = UploadPagesForm(request.POST or None, request.FILES or None)
@@ -849,7 +863,7 @@ class ImportRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         records = failures_first(run.records.all())[: ImportRecordInline.max_shown]
         return self.render_upload(request, stage="report", upload=upload, report=report, run=run, records=records)
 
-    def render_upload(self, request, **context):
+    def render_upload(self, request, status=200, **context):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -860,7 +874,7 @@ class ImportRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             **context,
         }
         request.current_app = self.admin_site.name
-        return TemplateResponse(request, self.upload_template, context)
+        return TemplateResponse(request, self.upload_template, context, status=status)
 
     @admin.display(description="records")
     def all_records(self, run):

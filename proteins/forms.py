@@ -89,6 +89,8 @@ class MultipleFileField(forms.FileField):
 
 
 class UploadPagesForm(forms.Form):
+    """Pages and tables to upload; ``refused(message)`` answers an upload Django could not read."""
+
     files = MultipleFileField(
         label="Pages",
         allow_empty_file=True,  # an empty page is reported by the importer, with the others
@@ -98,3 +100,10 @@ class UploadPagesForm(forms.Form):
             "Nothing is written before you confirm the preview."
         ),
     )
+
+    @classmethod
+    def refused(cls, message):
+        """The form with ``message`` as its error, and no files (they were not read)."""
+        form = cls(data={}, files={})
+        form.errors["files"] = form.error_class([message])
+        return form

@@ -841,6 +841,18 @@ def test_upload_needs_the_csrf_token(db, fixture_pages, uploader):
     assert upload(client, page_file(fixture_pages, "P09022.md")).status_code == 403
 
 
+def test_more_files_than_django_reads_at_once_are_refused_on_the_upload_form(db, uploader, settings):
+    too_many = settings.DATA_UPLOAD_MAX_NUMBER_FILES + 1
+    files = [SimpleUploadedFile(f"P{number:05d}.md", b"") for number in range(too_many)]
+
+    response = upload(signed_in(uploader), *files)
+
+    assert "At most 100 files at once: put the pages in a .zip archive." in text_of(response)
+    assert 'type="file" name="files"' in text_of(response)
+    assert (response.status_code, response.context["stage"]) == (400, "form")
+    assert domain_rows()["runs"] == 0
+
+
 def test_import_runs_page_offers_the_upload_and_shows_the_uploader(admin_client, db, fixture_pages):
     preview = upload(admin_client, page_file(fixture_pages, "P09022.md"))
     confirm_upload(admin_client, preview)
