@@ -36,7 +36,6 @@ from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst, smart_split, unescape_string_literal
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from import_export.admin import ImportExportMixin
-from import_export.formats.base_formats import CSV, TSV, XLSX
 from simple_history.admin import SimpleHistoryAdmin
 
 from curation import workflow
@@ -61,7 +60,7 @@ from .models import (
     SourceDatabase,
 )
 from .parser import ACCESSION_RE
-from .resources import InteractionResource, ProteinResource
+from .resources import SPREADSHEET_FORMATS, InteractionResource, ProteinResource
 from .selectors import forget_summaries
 
 # Past this many proteins matching one search term, interactions are searched through a
@@ -232,7 +231,7 @@ class SpreadsheetMixin(ImportExportMixin):
     stop at ``max_export_rows``: whole organisms are downloaded from the public site.
     """
 
-    formats = [CSV, TSV, XLSX]
+    formats = SPREADSHEET_FORMATS  # text that looks like a formula is written as text
     max_export_rows = 200_000
 
     def has_import_permission(self, request):

@@ -10,6 +10,7 @@ import openpyxl
 import pytest
 from django.contrib.auth.models import Group, Permission, User
 from django.contrib.messages import get_messages
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
@@ -20,7 +21,15 @@ from curation import workflow
 from curation.models import Comment, CurationEvent, PendingSourceChange
 from proteins import admin as proteins_admin
 from proteins.importer import import_pages
-from proteins.models import ImportRecord, ImportRun, Interaction, Organism, Protein
+from proteins.models import (
+    DetectionMethod,
+    ImportRecord,
+    ImportRun,
+    Interaction,
+    Organism,
+    Protein,
+    SourceDatabase,
+)
 from proteins.resources import InteractionResource, ProteinResource
 
 Status = Interaction.Status
@@ -431,12 +440,16 @@ def test_staff_without_a_curation_role_cannot_decide_source_changes(curation_rec
 
 
 def export(client, model, file_format):
+    return read_table(exported_file(client, model, file_format), file_format)
+
+
+def exported_file(client, model, file_format):
     resource = f"{model._meta.model_name}resource"
     fields = (InteractionResource if model is Interaction else ProteinResource).Meta.fields
     data = {"format": FORMATS[file_format], "resource": "0", **{f"{resource}_{name}": "on" for name in fields}}
     response = client.post(reverse(f"admin:proteins_{model._meta.model_name}_export"), data)
     assert response.status_code == 200, response.content[:2000]
-    return read_table(response.content, file_format)
+    return response.content
 
 
 def read_table(content, file_format):
@@ -531,6 +544,61 @@ def test_export_is_refused_past_the_row_limit(admin_client, imported, monkeypatc
     response = admin_client.post(reverse("admin:proteins_interaction_export"), data)
 
     assert "More than 100 rows selected" in text_of(response)
+
+
+# Imported names that a spreadsheet program would compute: MITF is "=1+2", its target "-2+3".
+FORMULA_LIKE = {"=1+2", "-2+3", "@SUM(A1:A9)", "+3-1"}
+
+
+@pytest.fixture
+def formula_names(db):
+    human = Organism.objects.get(name="Homo sapiens")
+    tf = Protein.objects.create(accession="O75030", gene_name="=1+2", organism=human)
+    target = Protein.objects.create(accession="P49335", gene_name="-2+3", organism=human)
+    interaction = Interaction.objects.create(tf=tf, target=target, organism=human)
+    interaction.source_databases.set([SourceDatabase.objects.create(name="@SUM(A1:A9)")])
+    interaction.detection_methods.set([DetectionMethod.objects.create(name="+3-1")])
+    return interaction
+
+
+@pytest.mark.parametrize("model", [Interaction, Protein])
+def test_xlsx_export_holds_formula_like_names_as_text_not_formulae(admin_client, formula_names, model):
+    sheet = openpyxl.load_workbook(io.BytesIO(exported_file(admin_client, model, "xlsx"))).active
+    cells = [cell for row in sheet.iter_rows() for cell in row]
+
+    assert [cell.coordinate for cell in cells if cell.data_type == "f"] == []
+    shown = {cell.value for cell in cells}
+    assert FORMULA_LIKE & shown == (FORMULA_LIKE if model is Interaction else {"=1+2", "-2+3"})
+
+
+@pytest.mark.parametrize("file_format", ["csv", "tsv"])
+def test_text_exports_neutralise_formulae_and_import_back_as_they_were(admin_client, formula_names, file_format):
+    content = exported_file(admin_client, Interaction, file_format)
+    _header, rows = read_table(content, file_format)
+
+    assert [cell for row in rows for cell in row if cell.startswith(("=", "+", "-", "@"))] == []
+    assert rows[0][2:7] == ["'=1+2", "'-2+3", "Homo sapiens", "'@SUM(A1:A9)", "'+3-1"]
+
+    sheet = SimpleUploadedFile(f"interactions.{file_format}", content)
+    data = {"format": FORMATS[file_format], "resource": "0", "import_file": sheet}
+    preview = admin_client.post(reverse("admin:proteins_interaction_import"), data)
+    confirm(admin_client, preview)
+
+    interaction = Interaction.objects.get(pk=formula_names.pk)
+    assert list(interaction.source_databases.values_list("name", flat=True)) == ["@SUM(A1:A9)"]
+    assert list(interaction.detection_methods.values_list("name", flat=True)) == ["+3-1"]
+    assert (interaction.version, interaction.curation_events.count()) == (1, 0)  # unchanged: skipped
+
+
+def test_downloads_and_the_api_give_formula_like_names_verbatim(client, formula_names):
+    cache.clear()
+    row = "O75030\tP49335\t-\t-\t=1+2\t-2+3\t+3-1\t-\tHomo sapiens\t@SUM(A1:A9)\tNo"
+
+    download = client.get(reverse("proteins:organism_tsv", args=[9606]))
+    api = client.get("/api/interactions/", {"tf": "O75030", "format": "tsv"})
+
+    assert row in b"".join(download.streaming_content).decode().splitlines()
+    assert row in b"".join(api.streaming_content).decode().splitlines()
 
 
 def upload_sheet(client, rows, name="interactions.csv"):
