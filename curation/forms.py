@@ -146,7 +146,8 @@ class EvidenceForm(forms.Form):
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Why you change the evidence; kept in the history.",
+        help_text="Why you change the evidence; kept in the history. Required when the interaction is approved "
+        "or rejected (the change sends it back to flagged).",
     )
 
     @classmethod

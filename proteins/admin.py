@@ -12,8 +12,10 @@ are built with ``format_html`` so that each value is escaped.
 
 Curation goes through ``curation.workflow`` only: an interaction's status is read-only
 here and changes by the admin actions (flag, approve, reject, reopen), which call the
-workflow; a change form saves evidence through it too, refused when the interaction
-changed since the form was shown.  Spreadsheet import and export (CSV, TSV, XLSX) follow
+workflow; a change form saves evidence through it too (its author becomes the last editor,
+and an approved or rejected interaction goes back to flagged, with the reason the form
+asks for), refused when the interaction changed since the form was shown.  Spreadsheet
+import and export (CSV, TSV, XLSX, formula-like text written as text) follow
 ``proteins.resources``; staff upload pages on the import runs' page, through the importer.
 """
 
@@ -477,7 +479,7 @@ class InteractionAdmin(TermSearchMixin, SpreadsheetMixin, SimpleHistoryAdmin):
     readonly_fields = ["status", "curation_record", "last_edited_by", "version", "created_at", "updated_at"]
     fieldsets = [
         (None, {"fields": ["tf", "target", "organism", "status"]}),
-        ("Evidence", {"fields": ["small_scale", "source_databases", "detection_methods", "publications"]}),
+        ("Evidence", {"fields": ["small_scale", "source_databases", "detection_methods", "publications", "reason"]}),
         ("Curation", {"fields": ["curation_record", "last_edited_by"]}),
         ("Record", {"fields": ["version", "created_at", "updated_at", "seen_version"]}),
     ]
@@ -535,10 +537,12 @@ class InteractionAdmin(TermSearchMixin, SpreadsheetMixin, SimpleHistoryAdmin):
 
     def save_model(self, request, obj, form, change):
         if not change:
-            obj.last_edited_by = request.user  # entered by hand: the import leaves it to curators
+            # Entered by hand: its author is its last editor (the import leaves it to curators).
+            obj.evidence_change = workflow.EvidenceChange(
+                obj, request.user, form.cleaned_data["reason"] or "entered in the admin"
+            )
             super().save_model(request, obj, form, change)
-            counts.refresh([obj.tf_id, obj.target_id])
-        elif form.has_changed():
+        elif form.evidence_changed():
             data = form.cleaned_data
             workflow.edit_evidence(
                 obj,
@@ -548,12 +552,13 @@ class InteractionAdmin(TermSearchMixin, SpreadsheetMixin, SimpleHistoryAdmin):
                 detection_methods=[method.name for method in data["detection_methods"]],
                 pmids=[publication.pmid for publication in data["publications"]],
                 small_scale=data["small_scale"],
-                reason="edited in the admin",
+                reason=data["reason"] or "edited in the admin",
             )
 
     def save_related(self, request, form, formsets, change):
         if not change:  # a change's evidence was saved by the workflow
             super().save_related(request, form, formsets, change)
+            form.instance.evidence_change.record()
 
     def delete_model(self, request, obj):
         with transaction.atomic():

@@ -8,6 +8,8 @@ Imports keep the curation rules, which ``curation.workflow`` alone applies:
 - an interaction's ``status`` (and ``version``) is exported, never imported;
 - a row of a new TF -> target pair creates an unreviewed interaction; a row of an
   unreviewed interaction that no curator has edited replaces its evidence with the row's;
+  either way the importing user becomes its last editor (``curation.workflow.EvidenceChange``:
+  they cannot approve it, and a curation event records the file and row);
 - a row of a curated interaction (reviewed, or evidence edited by a curator) is skipped,
   and the preview and the final message say so: its evidence changes go through curation;
 - a row whose ``version`` is not the interaction's is refused: it was exported before
@@ -30,6 +32,8 @@ from import_export.formats.base_formats import CSV, TSV, XLSX
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils.exceptions import IllegalCharacterError
+
+from curation import workflow
 
 from . import counts
 from .models import DetectionMethod, GeneId, Interaction, Organism, Protein, Publication, SourceDatabase
@@ -393,6 +397,8 @@ class InteractionResource(KeysetExportMixin, resources.ModelResource):
 
     def before_import(self, dataset, **kwargs):
         super().before_import(dataset, **kwargs)
+        if kwargs.get("user") is None:
+            raise ValueError("an import of interactions needs the user who makes it: they become its last editor")
         self.saved_proteins = set()  # the TFs and targets of the rows saved: their counts change
 
     def before_import_row(self, row, **kwargs):
@@ -464,18 +470,24 @@ class InteractionResource(KeysetExportMixin, resources.ModelResource):
         row_result.note = self.skip_reason
 
     def before_save_instance(self, instance, row, **kwargs):
-        instance._history_user = kwargs.get("user")
-        instance._change_reason = "spreadsheet import"
-        if instance.pk is None:
-            return
-        # Lock the row and check that no one curated or changed it since it was read.
-        current = Interaction.objects.select_for_update().get(pk=instance.pk)
-        if current.curated or current.version != instance.version:
-            raise ValueError("the interaction changed during the import; import the file again")
-        instance.version += 1
+        if instance.pk is not None:
+            # Lock the row and check that no one curated or changed it since it was read.
+            current = Interaction.objects.select_for_update().get(pk=instance.pk)
+            if current.curated or current.version != instance.version:
+                raise ValueError("the interaction changed during the import; import the file again")
+        # The importing user becomes its last editor, as in every change of evidence (they cannot approve it).
+        instance.evidence_change = workflow.EvidenceChange(
+            instance,
+            kwargs["user"],
+            f"spreadsheet import: {kwargs.get('file_name') or 'a file'}, row {kwargs.get('row_number')}",
+            history_reason="spreadsheet import",
+        )
 
     def after_save_instance(self, instance, row, **kwargs):
         super().after_save_instance(instance, row, **kwargs)
+        if kwargs.get("dry_run") and not kwargs.get("using_transactions"):
+            return
+        instance.evidence_change.record(refresh_counts=False)  # counted in after_import, once for every row
         self.saved_proteins.update((instance.tf_id, instance.target_id))
 
     def after_import(self, dataset, result, **kwargs):

@@ -332,6 +332,63 @@ def test_staff_who_may_change_interactions_but_is_no_curator_cannot_edit_evidenc
     assert Interaction.objects.get(pk=interaction.pk).version == 1
 
 
+def test_an_admin_edit_of_an_approved_interaction_sends_it_back_to_flagged_with_the_reason(
+    admin_client, imported, reviewer
+):
+    interaction = mitf()
+    workflow.approve(interaction, reviewer)
+    form = evidence_form(interaction, publications="27924024,29126285", reason="PMID 29126285 shows the peak")
+
+    response = admin_client.post(change_url(interaction), form)
+
+    assert response.status_code == 302
+    interaction.refresh_from_db()
+    assert (interaction.status, interaction.last_edited_by.username) == (Status.FLAGGED, "admin")
+    event = interaction.curation_events.first()
+    assert (event.action, event.from_status, event.to_status, event.reason) == (
+        CurationEvent.Action.EDIT,
+        Status.APPROVED,
+        Status.FLAGGED,
+        "PMID 29126285 shows the peak",
+    )
+
+
+def test_an_admin_edit_of_a_rejected_interaction_without_a_reason_is_refused_on_the_form(
+    admin_client, imported, reviewer
+):
+    interaction = mitf()
+    workflow.reject(interaction, reviewer, "no peak")
+
+    response = admin_client.post(change_url(interaction), evidence_form(interaction, publications="29126285"))
+
+    assert response.status_code == 200
+    assert (
+        "A rejected interaction goes back to flagged when its evidence changes: give the reviewers a reason."
+        in text_of(response)
+    )
+    interaction.refresh_from_db()
+    assert (interaction.status, interaction.version, interaction.last_edited_by) == (Status.REJECTED, 2, None)
+    assert list(interaction.publications.values_list("pmid", flat=True)) == [27924024]
+
+
+def test_an_interaction_entered_in_the_admin_is_a_curation_act_of_its_author(admin_client, imported):
+    tf = Protein.objects.get(accession="O75030")
+    target = Protein.objects.create(accession="Q9ZZZ1", gene_name="NEW1", organism=tf.organism)
+    form = {"tf": tf.pk, "target": target.pk, "organism": tf.organism_id, "seen_version": "", "reason": "Table 2"}
+
+    response = admin_client.post(reverse("admin:proteins_interaction_add"), form)
+
+    assert response.status_code == 302
+    entered = Interaction.objects.get(tf=tf, target=target)
+    event = entered.curation_events.get()
+    assert (entered.last_edited_by.username, event.actor.username, event.action, event.reason) == (
+        "admin",
+        "admin",
+        CurationEvent.Action.EDIT,
+        "Table 2",
+    )
+
+
 def test_history_is_shown_but_cannot_be_reverted(admin_client, imported, reviewer):
     interaction = interactions_of("P49335", 1)[0]
     workflow.flag(interaction, reviewer, "check the peak")
@@ -653,7 +710,34 @@ def test_interaction_import_replaces_the_evidence_of_an_unreviewed_interaction(a
 
     interaction = mitf()
     assert sorted(interaction.source_databases.values_list("name", flat=True)) == ["GTRD", "ReMap"]
-    assert (interaction.version, interaction.status, interaction.last_edited_by) == (2, Status.UNREVIEWED, None)
+    assert (interaction.version, interaction.status, interaction.last_edited_by.username) == (
+        2,
+        Status.UNREVIEWED,
+        "admin",
+    )
+
+
+def test_a_reviewer_who_imported_a_spreadsheet_cannot_approve_what_it_changed(imported, reviewer):
+    importer = staff("ida", "reviewer", permissions=["add_interaction", "change_interaction"])
+    client = signed_in(importer)
+    rows = [SHEET_HEADER, ["O75030", "P49335", "GTRD;ReMap", "chromatin immunoprecipitation assay", "27924024", "No"]]
+    confirm(client, upload_sheet(client, rows, name="mitf.csv"))
+
+    refused = act(client, "approve_selected", [mitf()], index=0)
+    assert mitf().status == Status.UNREVIEWED
+    approved = act(signed_in(reviewer), "approve_selected", [mitf()], index=0)
+
+    why = f"{mitf()}: You edited this interaction last: another reviewer must approve it."
+    assert any(why in message for message in shown_messages(refused))
+    assert shown_messages(approved) == ["Approved 1 interaction."]
+    assert mitf().status == Status.APPROVED
+    edit = CurationEvent.objects.get(interaction=mitf(), action=CurationEvent.Action.EDIT)
+    assert (edit.actor, edit.from_status, edit.to_status, edit.reason) == (
+        importer,
+        Status.UNREVIEWED,
+        Status.UNREVIEWED,
+        "spreadsheet import: mitf.csv, row 1",
+    )
 
 
 def test_interaction_import_skips_curated_interactions_and_says_so(admin_client, imported, reviewer):

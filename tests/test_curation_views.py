@@ -451,6 +451,81 @@ def test_evidence_edit_saves_lists_pubmed_ids_and_the_small_scale_flag(people, p
     assert "publications : added PMID 26578589, PMID 27924024" in history
 
 
+def test_an_evidence_edit_of_an_approved_interaction_sends_it_back_to_flagged_with_the_reason(people, pair):
+    workflow.approve(pair, people["reviewer"])
+    pair.refresh_from_db()
+
+    response = edit(signed_in(people["curator"]), pair, pair.version, sources="GTRD", reason="TRRUST withdrew it")
+
+    assert response.status_code == 302
+    event = pair.curation_events.first()
+    assert (event.actor, event.action, event.from_status, event.to_status, event.reason) == (
+        people["curator"],
+        CurationEvent.Action.EDIT,
+        Status.APPROVED,
+        Status.FLAGGED,
+        "TRRUST withdrew it",
+    )
+    assert status_of(pair) == Status.FLAGGED
+    public = Client().get(pair.get_absolute_url())
+    assert "This interaction is under review" in text_of(public)
+    assert "Curation status flagged" in text_of(public)
+
+
+def test_an_evidence_edit_of_a_rejected_interaction_makes_it_public_again_under_review(people, pair):
+    workflow.reject(pair, people["reviewer"], "no binding site")
+    pair.refresh_from_db()
+    assert Client().get(pair.get_absolute_url()).status_code == 404
+
+    edit(signed_in(people["curator"]), pair, pair.version, sources="GTRD", pmids="9111345", reason="new ChIP-seq")
+
+    public = Client().get(pair.get_absolute_url())
+    assert public.status_code == 200
+    assert "This interaction is under review" in text_of(public)
+    assert (Protein.objects.get(accession="Q07812").tf_count, Protein.objects.get(accession="P04637").target_count) == (
+        1,
+        1,
+    )
+    event = pair.curation_events.first()
+    assert (event.from_status, event.to_status, event.reason) == (Status.REJECTED, Status.FLAGGED, "new ChIP-seq")
+
+
+def test_the_editor_of_an_approved_interaction_cannot_approve_it_again(people, pair):
+    workflow.approve(pair, people["other_reviewer"])
+    pair.refresh_from_db()
+    reviewer = signed_in(people["reviewer"])
+    assert edit(reviewer, pair, pair.version, sources="GTRD\nReMap", reason="ReMap peak").status_code == 302
+    pair.refresh_from_db()
+
+    refused = act(reviewer, pair, "approve")
+
+    assert refused.status_code == 403
+    assert "You edited this interaction last: another reviewer must approve it." in text_of(refused)
+    assert status_of(pair) == Status.FLAGGED
+    assert act(signed_in(people["other_reviewer"]), pair, "approve").status_code == 302
+    assert status_of(pair) == Status.APPROVED
+
+
+def test_an_evidence_edit_of_an_approved_interaction_needs_a_reason(people, pair):
+    workflow.approve(pair, people["reviewer"])
+    pair.refresh_from_db()
+
+    response = edit(signed_in(people["curator"]), pair, pair.version, sources="GTRD")
+
+    assert response.status_code == 400
+    assert (
+        "An approved interaction goes back to flagged when its evidence changes: give the reviewers a reason."
+        in text_of(response)
+    )
+    assert "This interaction is approved: saving other evidence sends it back to flagged" in text_of(response)
+    pair.refresh_from_db()
+    assert (pair.status, pair.last_edited_by, evidence_source_names(pair)) == (
+        Status.APPROVED,
+        None,
+        {"GTRD", "TRRUST"},
+    )
+
+
 @pytest.mark.parametrize(
     ("field", "value", "error"),
     [
@@ -890,7 +965,8 @@ def test_bulk_acts_keep_a_history_whose_evidence_diffs_are_true(people, pair):
 
     # Newest first: the edit removed TRRUST and nothing else; the approve changed no evidence.
     assert re.search(
-        r"cora edit evidence TRRUST withdrawn last edited by : - → cora source databases : removed TRRUST "
+        r"cora edit evidence: approved → flagged TRRUST withdrawn last edited by : - → cora "
+        r"source databases : removed TRRUST "
         r"\S+ \S+ rex approve: unreviewed → approved \S+ \S+ \(system\) changed",
         history,
     )
