@@ -1,5 +1,6 @@
 """Read-side queries of the public site and the API: what to show, built in one place."""
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.core.cache import cache
@@ -308,6 +309,20 @@ def interaction_records(queryset, *, by_tf=False, evidence=True, dates=False, ch
         if len(rows) < chunk_size:
             return  # a short chunk is the last: no query for an empty one
         last = rows[-1][1:3] if by_tf else (rows[-1][0],)
+
+
+def gmt_lines(queryset, key: str, request) -> Iterator[str]:
+    """GMT gene sets of ``queryset``'s interactions, a TF's targets by ``key`` (``exports.GMT_KEYS``).
+
+    Each set's description is the address of its TF's entry page on the site ``request`` reached,
+    the GSEA convention that makes it a link in GSEA's reports.
+    """
+    from .exports import gmt
+
+    def entry_url(accession):
+        return request.build_absolute_uri(reverse("proteins:protein", args=[accession]))
+
+    return gmt(interaction_records(queryset, by_tf=True, evidence=False), key, entry_url=entry_url)
 
 
 class Organisms(dict):

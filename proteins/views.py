@@ -168,8 +168,8 @@ def organism_download(request, taxon_id, file_format):
         key = request.GET.get("by", "uniprot")
         if key not in exports.GMT_KEYS:
             raise Http404(f"Unknown GMT key {key!r}; use one of {', '.join(exports.GMT_KEYS)}.")
-        records = selectors.interaction_records(rows, by_tf=True, evidence=False)
-        return stream(export.writer(records, key), f"{name}_targets_by_{key}.{export.extension}", export.content_type)
+        lines = selectors.gmt_lines(rows, key, request)
+        return stream(lines, f"{name}_targets_by_{key}.{export.extension}", export.content_type)
     records = selectors.interaction_records(rows)
     return stream(export.writer(records), f"{name}_interactions.{export.extension}", export.content_type)
 

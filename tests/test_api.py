@@ -437,13 +437,13 @@ def test_gmt_has_one_line_per_tf_with_its_targets(client, tflink):
     tfs = Interaction.objects.public().filter(organism__taxon_id=6239).values("tf").distinct().count()
     assert len(text.splitlines()) == len(sets) == tfs
     targets = Interaction.objects.filter(tf__accession="O01789").values_list("target__accession", flat=True)
-    assert sorted(sets["O01789"]) == sorted(targets)
-    assert "rps-1" in {line.split("\t")[0]: line for line in by_name.splitlines()}["him-1"].split("\t")
+    assert sorted(sets["him-1_O01789"]) == sorted(targets)
+    assert "rps-1" in {line.split("\t")[0]: line for line in by_name.splitlines()}["him-1_O01789"].split("\t")
 
 
 def test_one_interaction_can_be_fetched_in_every_format(client, world):
     pk = world[2].pk
-    for file_format, start in (("tsv", "UniprotID.TF"), ("mitab", "#ID(s)"), ("gmt", "P04637\t"), ("ndjson", "{")):
+    for file_format, start in (("tsv", "UniprotID.TF"), ("mitab", "#ID(s)"), ("gmt", "TP53_P04637\t"), ("ndjson", "{")):
         response, text = streamed(client, f"/api/interactions/{pk}/?format={file_format}")
         assert text.startswith(start), file_format
         assert response["Content-Disposition"].startswith(f'attachment; filename="interaction_{pk}.')

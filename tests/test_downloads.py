@@ -118,11 +118,14 @@ def test_gmt_lists_each_tfs_targets_by_the_chosen_key(client, sample):
     _response, by_name = download(client, "/downloads/6239/interactions.gmt?by=name")
 
     sets = {line.split("\t")[0]: line.split("\t")[2:] for line in by_uniprot.splitlines()}
+    descriptions = {line.split("\t")[0]: line.split("\t")[1] for line in by_uniprot.splitlines()}
+    assert descriptions["him-1_O01789"] == "http://testserver/protein/O01789/"
+    assert client.get(descriptions["him-1_O01789"]).status_code == 200
     him1_targets = Interaction.objects.filter(tf__accession="O01789").values_list("target__accession", flat=True)
-    assert sorted(sets["O01789"]) == sorted(him1_targets)
+    assert sorted(sets["him-1_O01789"]) == sorted(him1_targets)
     assert len(sets) == Interaction.objects.filter(organism__taxon_id=6239).values("tf").distinct().count()
     named = {line.split("\t")[0]: line.split("\t")[2:] for line in by_name.splitlines()}
-    assert "rps-1" in named["him-1"]
+    assert "rps-1" in named["him-1_O01789"]
 
 
 def test_unknown_gmt_key_and_unknown_organism_are_404(client, sample):
@@ -145,12 +148,15 @@ def test_markup_in_names_is_plain_text_in_a_file_never_served_as_html(client, sa
 def test_download_queries_are_per_chunk_not_per_row(client, sample):
     with CaptureQueriesContext(connection) as queries:
         download(client, "/downloads/9606/interactions.tsv")
+    with CaptureQueriesContext(connection) as gmt_queries:
+        download(client, "/downloads/9606/interactions.gmt?by=name")
 
     rows = Interaction.objects.filter(organism__taxon_id=9606).count()
     assert rows > 600
     # The organism; one chunk (a short one is the last): the rows, their proteins and gene ids, three
     # kinds of evidence; and once per download, the names of organisms, source databases and methods.
     assert len(queries) <= 10
+    assert len(gmt_queries) <= 10  # the same, without the evidence
 
 
 def test_downloads_page_lists_every_file_with_row_counts(client, sample):
