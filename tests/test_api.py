@@ -688,3 +688,73 @@ def test_api_page_shows_curl_and_python_examples_and_is_in_the_menu(client):
     assert "updated_since=" in html
     assert 'href="/about-api/"' in client.get("/").content.decode()
     assert 'href="/api/docs/"' in html and 'href="/api/schema/"' in html
+
+
+# Errors: cursors and the query parameters of a record's own address.
+
+LISTS = ["interactions", "proteins", "binding-sites", "organisms", "sources", "methods"]
+
+
+@pytest.mark.parametrize("endpoint", LISTS)
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "!!!",  # no base64 at all: DRF read it as no cursor, the first page
+        "%20%20%20%20",
+        "eD0x",  # x=1: no part DRF writes
+        "cj0y",  # r=2
+    ],
+)
+def test_a_malformed_cursor_is_400_json_naming_the_cursor_on_every_list(client, world, endpoint, cursor):
+    make_binding_sites()
+
+    body = get_json(client, f"/api/{endpoint}/?cursor={cursor}", status=400)
+
+    assert list(body["detail"]) == ["cursor"]
+    assert body["error"].startswith("Bad Request: cursor: ")
+
+
+def detail_urls(world):
+    """The address of one record of each endpoint."""
+    make_binding_sites()
+    return {
+        "interactions": f"/api/interactions/{world[1].pk}/",
+        "proteins": "/api/proteins/P04637/",
+        "binding-sites": "/api/binding-sites/TFLinkSS0/",
+        "organisms": "/api/organisms/9606/",
+        "sources": f"/api/sources/{SourceDatabase.objects.get(name='GTRD').pk}/",
+        "methods": f"/api/methods/{DetectionMethod.objects.get(name=CHIP).pk}/",
+    }
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "query", "parameter"),
+    [
+        *((endpoint, "cursor=cD0x", "cursor") for endpoint in LISTS),
+        *((endpoint, "page_size=5", "page_size") for endpoint in LISTS),
+        # Filters that match the record: they were applied, so the same address answered 200 or 404.
+        ("interactions", "tf=TP53", "tf"),
+        ("proteins", "organism=9606", "organism"),
+        ("binding-sites", "tf=TP53", "tf"),
+        ("interactions", "by=x", "by"),
+        ("interactions", "by=name", "by"),
+    ],
+)
+def test_a_records_address_refuses_any_parameter_but_format_with_400_json(client, world, endpoint, query, parameter):
+    url = detail_urls(world)[endpoint]
+
+    body = get_json(client, f"{url}?{query}", status=400)
+
+    assert list(body["detail"]) == [parameter]
+    assert body["error"].startswith(f"Bad Request: {parameter}: ")
+    get_json(client, f"{url}?format=json")
+
+
+def test_by_without_the_gmt_format_is_400_on_the_list_and_taken_with_it(client, world):
+    body = get_json(client, "/api/interactions/?tf=TP53&by=name", status=400)
+
+    assert body["detail"] == {"by": ["Only the gmt format takes by: add format=gmt."]}
+    _response, text = streamed(client, f"/api/interactions/{world[1].pk}/?format=gmt&by=name")
+    assert text.split("\t")[0] == "TP53_P04637"
+    _response, text = streamed(client, "/api/interactions/?tf=TP53&by=gene_id", HTTP_ACCEPT="text/x-gmt")
+    assert text.split("\t")[2:] == ["581", "4193", "8969", "85235\n"]

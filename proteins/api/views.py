@@ -40,19 +40,24 @@ DETAIL_ERRORS = error_responses(400, 401, 403, 404, 406, 429)
 
 
 class ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
-    """Base of the read endpoints: strict django-filter filters, keyset pages, JSON errors."""
+    """Base of the read endpoints: strict django-filter filters, keyset pages, JSON errors.
+
+    A record's own address (``retrieve``) is not filtered nor paged: it knows ``format`` and
+    the view's ``detail_query_parameters``, and refuses any other query parameter with a 400.
+    """
 
     filter_backends = [filters.StrictFilterBackend]
     content_negotiation_class = renderers.FormatNegotiation
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer]
     pagination_key = "id"  # unique and indexed: the key of the cursor pages
+    detail_query_parameters = ()
     not_found = "Not found: {value}."
 
     def get_object(self):
+        filters.refuse_unknown_parameters(self.request.query_params, ("format", *self.detail_query_parameters))
         value = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
-        queryset = self.filter_queryset(self.get_queryset())
         key = self.lookup_value(value)
-        found = None if key is None else queryset.filter(**{self.lookup_field: key}).first()
+        found = None if key is None else self.get_queryset().filter(**{self.lookup_field: key}).first()
         if found is None:
             raise exceptions.NotFound(self.not_found.format(value=value))
         self.check_object_permissions(self.request, found)
@@ -209,8 +214,13 @@ class InteractionViewSet(NumberLookupMixin, ReadOnlyViewSet):
     serializer_class = serializers.InteractionSerializer
     filterset_class = filters.InteractionFilter
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer, *renderers.STREAMED_FORMATS]
-    extra_query_parameters = ("by",)
+    extra_query_parameters = detail_query_parameters = ("by",)
     not_found = "No interaction with the id {value}."
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)  # negotiates the format
+        if "by" in request.query_params and not isinstance(self.streamed_format(), renderers.GMTRenderer):
+            raise exceptions.ValidationError({"by": ["Only the gmt format takes by: add format=gmt."]})
 
     def streamed_format(self):
         """The streamed format the request negotiated, or None for JSON (and the browsable API)."""
