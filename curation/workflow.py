@@ -182,8 +182,8 @@ def edit_evidence(interaction, by, version, *, source_databases, detection_metho
         raise NotAllowed("Only a curator may edit interactions.")
     with transaction.atomic():
         current = lock(interaction.pk, version)
-        sources = [SourceDatabase.objects.get_or_create(name=name)[0] for name in clean_names(source_databases)]
-        methods = [DetectionMethod.objects.get_or_create(name=name)[0] for name in clean_names(detection_methods)]
+        sources = list(SourceDatabase.objects.for_names(clean_names(source_databases)).values())
+        methods = list(DetectionMethod.objects.for_names(clean_names(detection_methods)).values())
         Publication.objects.bulk_create([Publication(pmid=pmid) for pmid in set(pmids)], ignore_conflicts=True)
         gains_or_loses_small_scale = current.small_scale != small_scale
         current.small_scale = small_scale
@@ -228,12 +228,8 @@ def decide_source_change(change, by, accept):
             raise CurationError(f"This source change was already {change.decision}.")
         current = lock(change.interaction_id, None)
         if accept:
-            current.source_databases.add(
-                *[SourceDatabase.objects.get_or_create(name=name)[0] for name in change.source_databases]
-            )
-            current.detection_methods.add(
-                *[DetectionMethod.objects.get_or_create(name=name)[0] for name in change.detection_methods]
-            )
+            current.source_databases.add(*SourceDatabase.objects.for_names(change.source_databases).values())
+            current.detection_methods.add(*DetectionMethod.objects.for_names(change.detection_methods).values())
             Publication.objects.bulk_create([Publication(pmid=p) for p in change.pmids], ignore_conflicts=True)
             current.publications.add(*change.pmids)
             gains_small_scale = change.small_scale and not current.small_scale

@@ -26,7 +26,7 @@ from functools import lru_cache
 from itertools import groupby
 from operator import attrgetter
 
-from .parser import DOWNLOAD_COLUMNS
+from .parser import BINDING_SITE_DOWNLOAD_COLUMNS, DOWNLOAD_COLUMNS
 
 
 # Not frozen: a frozen dataclass's __init__ costs three times as much, and a stream builds millions.
@@ -173,6 +173,59 @@ def partner_tsv(records: Iterable[InteractionRecord], side: str) -> Iterator[str
                 organism or MISSING,
                 _join_texts(record.source_databases, ","),
                 _yes_no(record.small_scale),
+            )
+        )
+
+
+# A TF's binding sites as TFLink's bindingSites_of_<ACC>.tsv (fixtures/FORMAT.md, "Download
+# tables"), which proteins.parser.parse_binding_site_table reads back: multi-valued cells use
+# ',', PubmedID bare ids.  A site without a genome location has its location columns empty;
+# an unknown strand is empty too (TFLink's "-" could be read as either).
+
+
+@dataclass(slots=True)
+class BindingSiteRecord:
+    """One binding site with its evidence, as ``binding_site_tsv`` reads it; ``start`` None: no location."""
+
+    tflink_id: str
+    tf_accession: str
+    tf_name: str
+    organism: str
+    assembly: str
+    chromosome: str
+    start: int | None
+    end: int | None
+    strand: str
+    source_databases: tuple[str, ...]
+    detection_methods: tuple[str, ...]
+    pmids: tuple[int, ...]
+    small_scale: bool
+
+
+def binding_site_file_name(accession: str) -> str:
+    return f"bindingSites_of_{accession}.tsv"
+
+
+def binding_site_tsv(records: Iterable[BindingSiteRecord]) -> Iterator[str]:
+    """A ``bindingSites_of_<ACC>.tsv`` table: TFLink's 13 columns, one row per site."""
+    yield "\t".join(BINDING_SITE_DOWNLOAD_COLUMNS) + "\n"
+    for record in records:
+        located = record.start is not None
+        yield _tsv_line(
+            (
+                record.tflink_id,
+                record.tf_accession,
+                record.tf_name or MISSING,
+                record.organism or MISSING,
+                _join_texts(record.detection_methods, ","),
+                _join_ints(record.pmids, ","),
+                _join_texts(record.source_databases, ","),
+                _yes_no(record.small_scale),
+                record.assembly,
+                record.chromosome,
+                str(record.start) if located else "",
+                str(record.end) if located else "",
+                record.strand,
             )
         )
 

@@ -397,5 +397,8 @@ class InteractionResource(KeysetExportMixin, resources.ModelResource):
             if name not in instance.imported_evidence:
                 continue
             values = instance.imported_evidence[name]
-            model.objects.bulk_create([model(**{key: value}) for value in values], ignore_conflicts=True)
-            getattr(instance, relation).set(model.objects.filter(**{f"{key}__in": values}))
+            if model is Publication:
+                model.objects.bulk_create([model(**{key: value}) for value in values], ignore_conflicts=True)
+                getattr(instance, relation).set(model.objects.filter(**{f"{key}__in": values}))
+            else:  # names in any case: one row each
+                getattr(instance, relation).set(model.objects.for_names(values).values())

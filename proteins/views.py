@@ -159,6 +159,14 @@ def protein_download(request, accession, side):
 
 
 @require_safe
+def protein_binding_sites_download(request, accession):
+    entry = get_object_or_404(Protein, accession=accession.upper())
+    records = selectors.binding_site_records(entry.binding_sites.all())
+    filename = exports.binding_site_file_name(entry.accession)
+    return stream(exports.binding_site_tsv(records), filename, exports.FORMATS["tsv"].content_type)
+
+
+@require_safe
 def organism_download(request, taxon_id, file_format):
     organism = get_object_or_404(Organism, taxon_id=taxon_id)
     rows = Interaction.objects.public().filter(organism=organism)

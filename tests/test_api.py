@@ -5,6 +5,7 @@ import itertools
 import json
 import re
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.contrib.auth.models import User
@@ -27,6 +28,7 @@ from proteins.models import (
     Publication,
     SourceDatabase,
 )
+from tests.quirk_pages import IN_VITRO_SITE, LOCATED_SITE, page_text, write_page
 
 pytestmark = pytest.mark.django_db
 
@@ -758,3 +760,44 @@ def test_by_without_the_gmt_format_is_400_on_the_list_and_taken_with_it(client, 
     assert text.split("\t")[0] == "TP53_P04637"
     _response, text = streamed(client, "/api/interactions/?tf=TP53&by=gene_id", HTTP_ACCEPT="text/x-gmt")
     assert text.split("\t")[2:] == ["581", "4193", "8969", "85235\n"]
+
+
+# Binding sites without a genome location, encoded genome-browser links, table ids.
+
+
+def test_binding_sites_without_a_location_are_served_with_nulls_and_left_out_of_region_searches(client, tmp_path):
+    import_pages([write_page(tmp_path, page_text(binding_sites=f"{IN_VITRO_SITE}\n{LOCATED_SITE}"))])
+
+    sites = {site["tflink_id"]: site for site in all_pages(client, "/api/binding-sites/?tf=Q21446")}
+    in_region = all_pages(client, "/api/binding-sites/?tf=Q21446&region=chrX:1-9000000000")
+
+    in_vitro = sites["TFLinkLS04951731"]
+    assert {key: in_vitro[key] for key in ("assembly", "chromosome", "start", "end", "strand", "score")} == {
+        "assembly": "",
+        "chromosome": "",
+        "start": None,
+        "end": None,
+        "strand": "",
+        "score": None,
+    }
+    assert in_vitro["genome_browser_url"] is None
+    assert (in_vitro["source_databases"], in_vitro["detection_methods"]) == (["JASPAR"], ["selex"])
+    assert [site["tflink_id"] for site in in_region] == ["TFLinkLS04951732"]
+
+
+def test_binding_site_genome_browser_url_keeps_an_odd_assembly_inside_db(client, world):
+    make_binding_sites()
+    BindingSite.objects.filter(tflink_id="TFLinkSS1").update(assembly="hg38&x=<y>")
+
+    url = get_json(client, "/api/binding-sites/TFLinkSS1/")["genome_browser_url"]
+
+    assert url.startswith("https://genome.ucsc.edu/cgi-bin/hgTracks?")
+    assert parse_qs(urlsplit(url).query) == {"db": ["hg38&x=<y>"], "position": ["chr17:150-170"]}
+
+
+def test_binding_site_is_found_by_the_tflinklt_id_of_a_binding_site_table(client, tmp_path):
+    import_pages([write_page(tmp_path, page_text(binding_sites=LOCATED_SITE))])
+
+    site = get_json(client, "/api/binding-sites/TFLinkLT04951732/")
+
+    assert site["tflink_id"] == "TFLinkLS04951732"

@@ -17,6 +17,7 @@ from rest_framework.response import Response
 
 from .. import exports, selectors
 from ..models import BindingSite, DetectionMethod, Interaction, Organism, Protein, SourceDatabase
+from ..parser import page_site_id
 from . import filters, renderers, serializers
 from .throttling import TokenRequestThrottle
 
@@ -283,6 +284,9 @@ class BindingSiteViewSet(ReadOnlyViewSet):
     pagination_key = "tflink_id"
     lookup_field = "tflink_id"
     not_found = "No binding site with the TFLink id {value}."
+
+    def lookup_value(self, value):
+        return page_site_id(value)  # the id of an older table (TFLinkLT<n>) names the page's site
 
 
 @extend_schema(
