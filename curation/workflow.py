@@ -191,9 +191,11 @@ def edit_evidence(interaction, by, version, *, source_databases, detection_metho
         raise NotAllowed("Only a curator may edit interactions.")
     with transaction.atomic():
         current = lock(interaction.pk, version)
+        if same_evidence(current, source_databases, detection_methods, pmids, small_scale):
+            raise CurationError("The evidence is as it was: nothing to save.")
         change = EvidenceChange(current, by, reason, history_reason=reason or "evidence edited")
-        sources = [SourceDatabase.objects.get_or_create(name=name)[0] for name in clean_names(source_databases)]
-        methods = [DetectionMethod.objects.get_or_create(name=name)[0] for name in clean_names(detection_methods)]
+        sources = list(SourceDatabase.objects.for_names(clean_names(source_databases)).values())
+        methods = list(DetectionMethod.objects.for_names(clean_names(detection_methods)).values())
         Publication.objects.bulk_create([Publication(pmid=pmid) for pmid in set(pmids)], ignore_conflicts=True)
         current.small_scale = small_scale
         current.save()
@@ -204,6 +206,20 @@ def edit_evidence(interaction, by, version, *, source_databases, detection_metho
     copy_state(current, interaction)
     forget_summaries()
     return event
+
+
+def same_evidence(interaction, source_databases, detection_methods, pmids, small_scale) -> bool:
+    """Whether the given evidence is ``interaction``'s own (names in any case): saving it would change nothing."""
+
+    def names(values):
+        return {name.lower() for name in values}
+
+    return (
+        interaction.small_scale == small_scale
+        and names(clean_names(source_databases)) == names(s.name for s in interaction.source_databases.all())
+        and names(clean_names(detection_methods)) == names(m.name for m in interaction.detection_methods.all())
+        and set(pmids) == set(interaction.publications.values_list("pmid", flat=True))
+    )
 
 
 class EvidenceChange:
@@ -307,12 +323,8 @@ def decide_source_change(change, by, accept):
             )
             current.small_scale = current.small_scale or change.small_scale
             current.save()
-            current.source_databases.add(
-                *[SourceDatabase.objects.get_or_create(name=name)[0] for name in change.source_databases]
-            )
-            current.detection_methods.add(
-                *[DetectionMethod.objects.get_or_create(name=name)[0] for name in change.detection_methods]
-            )
+            current.source_databases.add(*SourceDatabase.objects.for_names(change.source_databases).values())
+            current.detection_methods.add(*DetectionMethod.objects.for_names(change.detection_methods).values())
             Publication.objects.bulk_create([Publication(pmid=p) for p in change.pmids], ignore_conflicts=True)
             current.publications.add(*change.pmids)
             evidence_change.record()

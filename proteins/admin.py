@@ -790,6 +790,7 @@ class ImportRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "all_records",
         ("pages_read", "pages_created", "pages_updated", "pages_unchanged", "pages_failed"),
         ("interactions_created", "interactions_updated"),
+        "error",
     ]
     readonly_fields = ["started_at", "all_records"]
     inlines = [ImportRecordInline]

@@ -220,6 +220,11 @@ class OrganismWidget(widgets.ForeignKeyWidget):
             raise ValueError(f"unknown organism {name!r}; known: {known}") from None
 
 
+def evidence_key(values):
+    """Evidence values as compared: names in any case are one name (``SourceDatabase.objects.for_names``)."""
+    return sorted(value.lower() if isinstance(value, str) else value for value in values)
+
+
 class KeysetExportMixin:
     """Exports in chunks of ``chunk_size`` rows by ascending id: a few queries per chunk."""
 
@@ -462,7 +467,7 @@ class InteractionResource(KeysetExportMixin, resources.ModelResource):
         if instance.small_scale != original.small_scale:
             return False
         return all(
-            sorted(values) == sorted(self.evidence(original, name))
+            evidence_key(values) == evidence_key(self.evidence(original, name))
             for name, values in instance.imported_evidence.items()
         )
 
@@ -502,5 +507,8 @@ class InteractionResource(KeysetExportMixin, resources.ModelResource):
             if name not in instance.imported_evidence:
                 continue
             values = instance.imported_evidence[name]
-            model.objects.bulk_create([model(**{key: value}) for value in values], ignore_conflicts=True)
-            getattr(instance, relation).set(model.objects.filter(**{f"{key}__in": values}))
+            if model is Publication:
+                model.objects.bulk_create([model(**{key: value}) for value in values], ignore_conflicts=True)
+                getattr(instance, relation).set(model.objects.filter(**{f"{key}__in": values}))
+            else:  # names in any case: one row each
+                getattr(instance, relation).set(model.objects.for_names(values).values())

@@ -4,9 +4,9 @@ import pytest
 from django.contrib.auth.models import Group, User
 
 from curation import workflow
-from curation.models import CurationEvent
+from curation.models import CurationEvent, PendingSourceChange
 from proteins.importer import import_pages
-from proteins.models import Interaction
+from proteins.models import DetectionMethod, Interaction, SourceDatabase
 
 pytestmark = pytest.mark.django_db
 
@@ -203,3 +203,33 @@ def test_rejected_interactions_leave_the_public_queryset(people, interaction):
     workflow.reject(interaction, people["reviewer"], "wrong organism")
 
     assert not Interaction.objects.public().filter(pk=interaction.pk).exists()
+
+
+# Source databases and detection methods are one record per name, whatever its case.
+
+
+def test_evidence_edit_takes_source_and_method_names_in_any_case(people, interaction):
+    workflow.edit_evidence(
+        interaction,
+        people["curator"],
+        interaction.version,
+        source_databases=["trrust", "NewDB", "newdb"],
+        detection_methods=["Inferred By Curator"],
+        pmids=[],
+        small_scale=False,
+    )
+
+    assert sorted(interaction.source_databases.values_list("name", flat=True)) == ["NewDB", "TRRUST"]
+    assert list(interaction.detection_methods.values_list("name", flat=True)) == ["inferred by curator"]
+    assert sorted(SourceDatabase.objects.values_list("name", flat=True)) == ["NewDB", "TRRUST"]
+
+
+def test_accepted_source_change_takes_names_in_any_case(people, interaction):
+    change = PendingSourceChange.objects.create(
+        interaction=interaction, source_databases=["trrust", "jaspar"], detection_methods=["INFERRED BY CURATOR"]
+    )
+
+    workflow.decide_source_change(change, people["curator"], accept=True)
+
+    assert sorted(interaction.source_databases.values_list("name", flat=True)) == ["TRRUST", "jaspar"]
+    assert list(DetectionMethod.objects.values_list("name", flat=True)) == ["inferred by curator"]

@@ -1034,3 +1034,46 @@ def test_an_upload_after_curation_keeps_the_curated_interaction_and_holds_the_ch
     assert (change.interaction, change.source_databases) == (mitf(), ["ReMap"])
     assert change.import_record == ImportRun.objects.latest("started_at").records.get(path="P49335.md")
     assert list(mitf().source_databases.values_list("name", flat=True)) == ["GTRD"]
+
+
+# Names in any case; numbers beyond the database's columns.
+
+
+def test_interaction_import_matches_source_and_method_names_in_any_case(admin_client, imported):
+    rows = [SHEET_HEADER, ["O75030", "P49335", "gtrd;REMAP", "CHROMATIN IMMUNOPRECIPITATION ASSAY", "27924024", "No"]]
+
+    confirm(admin_client, upload_sheet(admin_client, rows))
+
+    interaction = mitf()
+    assert sorted(interaction.source_databases.values_list("name", flat=True)) == ["GTRD", "ReMap"]
+    assert list(interaction.detection_methods.values_list("name", flat=True)) == ["chromatin immunoprecipitation assay"]
+    assert SourceDatabase.objects.filter(name__iexact="gtrd").count() == 1
+
+
+def test_interaction_import_of_the_same_names_in_another_case_leaves_the_interaction_unchanged(admin_client, imported):
+    rows = [SHEET_HEADER, ["O75030", "P49335", "gtrd", "CHROMATIN IMMUNOPRECIPITATION ASSAY", "27924024", "No"]]
+
+    preview = upload_sheet(admin_client, rows)
+
+    assert [row.import_type for row in preview.context["result"].rows] == ["skip"]
+    confirm(admin_client, preview)
+    assert (mitf().version, mitf().last_edited_by_id, mitf().curation_events.count()) == (1, None, 0)
+
+
+def test_upload_of_a_page_with_a_20_digit_gene_id_names_it_and_imports_the_others(db, fixture_pages, uploader):
+    client = signed_in(uploader)
+    bad_text = (
+        (fixture_pages / "P49335.md").read_text().replace("MITF,O75030,4286,", "MITF,O75030,12345678901234567890,")
+    )
+
+    preview = upload(client, page_file(fixture_pages, "P49335.md", bad_text), page_file(fixture_pages, "P09022.md"))
+
+    (failure,) = preview.context["report"].failures
+    assert (failure.path, failure.field, failure.row) == ("P49335.md", "tfs", 2)
+    assert "NCBI Gene id 12345678901234567890 is out of range" in failure.message
+    done = confirm_upload(client, preview)
+    assert done.status_code == 200
+    run = ImportRun.objects.get()
+    assert (run.finished_at is not None, run.pages_created, run.pages_failed) == (True, 1, 1)
+    assert Protein.objects.filter(accession="P09022").exists()
+    assert not Protein.objects.filter(accession="P49335").exists()

@@ -365,7 +365,7 @@ def test_reviewer_who_edited_the_evidence_last_cannot_approve_it(reviewer):
 def test_reviewer_may_reject_their_own_edit(reviewer):
     interaction = make_interaction(Status.FLAGGED)
     workflow.edit_evidence(
-        interaction, reviewer, None, source_databases=[], detection_methods=[], pmids=[], small_scale=False
+        interaction, reviewer, None, source_databases=[], detection_methods=[], pmids=[], small_scale=True
     )
 
     assert act(token_client(reviewer), interaction, "reject", reason="no evidence left").status_code == 200

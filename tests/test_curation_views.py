@@ -472,6 +472,22 @@ def test_an_evidence_edit_of_an_approved_interaction_sends_it_back_to_flagged_wi
     assert "Curation status flagged" in text_of(public)
 
 
+def test_saving_an_approved_interactions_evidence_unchanged_keeps_it_approved_and_says_so(people, pair):
+    workflow.approve(pair, people["reviewer"])
+    pair.refresh_from_db()
+    sources = ";".join(pair.source_databases.values_list("name", flat=True)).upper()
+    methods = ";".join(pair.detection_methods.values_list("name", flat=True))
+    pmids = " ".join(str(pmid) for pmid in pair.publications.values_list("pmid", flat=True))
+
+    response = edit(
+        signed_in(people["curator"]), pair, pair.version, sources, methods, pmids, pair.small_scale, reason="looked"
+    )
+
+    assert "The evidence is as it was: nothing to save." in text_of(response)
+    assert status_of(pair) == Status.APPROVED
+    assert pair.curation_events.filter(action=CurationEvent.Action.EDIT).count() == 0
+
+
 def test_an_evidence_edit_of_a_rejected_interaction_makes_it_public_again_under_review(people, pair):
     workflow.reject(pair, people["reviewer"], "no binding site")
     pair.refresh_from_db()
@@ -693,7 +709,7 @@ def several(pair):
 def test_bulk_approve_reports_what_was_done_and_what_was_refused(people, several):
     Interaction.objects.filter(pk=several[0].pk).update(status=Status.REJECTED)
     workflow.edit_evidence(
-        several[1], people["reviewer"], 1, source_databases=["GTRD"], detection_methods=[], pmids=[], small_scale=False
+        several[1], people["reviewer"], 1, source_databases=["GTRD"], detection_methods=[], pmids=[1], small_scale=False
     )
     client = signed_in(people["reviewer"])
 
