@@ -114,13 +114,18 @@ def test_swagger_ui_lists_and_runs_the_api_operations(page, live_server, sample_
     expect(answer).to_contain_text('"name": "Homo sapiens"')
 
 
+@pytest.mark.csp_refuses("https://cdn.redoc.ly/redoc/logo-mini.svg")
 def test_redoc_shows_and_searches_the_api_reference(page, live_server, sample_data):
+    answered = []  # a request the policy refuses gets no response
+    page.on("response", lambda response: answered.append(response.url))
     page.goto(f"{live_server.url}/api/redoc/")
     expect(page.locator("h1").first).to_have_text("TF-target curation portal API (1.0.0)")
     expect(page.get_by_role("menuitem").filter(has_text="interactions").first).to_be_visible()
 
     page.get_by_placeholder("Search...").fill("binding sites")
     expect(page.locator("[data-role='search:results'] li").first).to_be_visible()
+    expect(page.get_by_alt_text("redocly logo")).to_have_count(0)  # refused, so Redoc left it out
+    assert [url for url in answered if not url.startswith((live_server.url, f"blob:{live_server.url}"))] == []
 
 
 def test_browsable_api_shows_the_interactions_and_their_filters(page, live_server, sample_data):

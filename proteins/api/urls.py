@@ -25,17 +25,17 @@ urlpatterns = [
         SpectacularSwaggerSplitView.as_view(url_name="api:schema", template_name="proteins/api_swagger_ui.html"),
         name="docs",
     ),
-    # Redoc needs three allowances, on its page alone (its scripts are still the site's own
-    # files): it writes its styles into <style> elements as it renders (styled-components), it
-    # builds its search index in a worker made from a blob: URL, and its menu shows Redocly's
-    # logo from Redocly's server (that one file).
+    # Redoc needs two allowances, on its page alone (its scripts are still the site's own
+    # files): it writes its styles into <style> elements as it renders (styled-components), and
+    # it builds its search index in a worker made from a blob: URL.  Its menu's Redocly logo,
+    # which it fetches from Redocly's server, stays refused: visitors' browsers ask no third
+    # party for anything, and Redoc hides the image when it does not load.
     path(
         "redoc/",
         csp_update(
             {
                 "style-src": UNSAFE_INLINE,
                 "worker-src": [SELF, "blob:"],
-                "img-src": "https://cdn.redoc.ly/redoc/logo-mini.svg",
             }
         )(SpectacularRedocView.as_view(url_name="api:schema", template_name="proteins/api_redoc.html")),
         name="redoc",
