@@ -66,12 +66,12 @@ class CommentSerializer(serializers.ModelSerializer):
 
 
 class TransitionRequestSerializer(serializers.Serializer):
+    """The body of a flag, reject or reopen: the reason is required and not blank."""
+
     reason = serializers.CharField(
-        required=False,
-        allow_blank=True,
-        default="",
+        min_length=1,
         max_length=10_000,
-        help_text="Why. Required to flag, reject and reopen; optional to approve.",
+        help_text="Why: required, not blank. Kept in the interaction's curation history.",
     )
     version = serializers.IntegerField(
         required=False,
@@ -82,6 +82,20 @@ class TransitionRequestSerializer(serializers.Serializer):
         "changed since, nothing is saved and the answer is 409 with its current state.",
     )
 
+    def __init__(self, *args, action="act on", **kwargs):
+        super().__init__(*args, **kwargs)
+        # The workflow's own words, whichever way the reason is missing.
+        message = f"A reason is required to {action} an interaction."
+        self.fields["reason"].error_messages.update(required=message, blank=message, null=message)
+
+
+class ApproveRequestSerializer(TransitionRequestSerializer):
+    """The body of an approval: the reason is optional."""
+
+    reason = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=10_000, help_text="Why (optional)."
+    )
+
 
 class TransitionResultSerializer(serializers.Serializer):
     interaction = CurationStateSerializer(read_only=True, help_text="The interaction after the act.")
@@ -89,7 +103,12 @@ class TransitionResultSerializer(serializers.Serializer):
 
 
 class CommentRequestSerializer(serializers.Serializer):
-    text = serializers.CharField(allow_blank=True, max_length=10_000, help_text="The comment; not empty.")
+    text = serializers.CharField(
+        min_length=1,
+        max_length=10_000,
+        help_text="The comment; not blank.",
+        error_messages=dict.fromkeys(("required", "blank", "null"), "A comment cannot be empty."),
+    )
 
 
 class ConflictSerializer(ErrorSerializer):
@@ -178,7 +197,7 @@ class TransitionView(CurationView):
     def post(self, request, pk):
         interaction = self.get_interaction()
         refuse_unless_role(request.user, self.curation_action, interaction)
-        act = TransitionRequestSerializer(data=request.data)
+        act = request_serializer(self.curation_action)(data=request.data, action=self.curation_action)
         act.is_valid(raise_exception=True)
         try:
             event = workflow.transition(interaction, self.curation_action, request.user, **act.validated_data)
@@ -208,6 +227,10 @@ TRANSITION_DOCS = {
 }
 
 
+def request_serializer(action):
+    return ApproveRequestSerializer if action == Action.APPROVE else TransitionRequestSerializer
+
+
 def transition_view(action):
     """The view of one transition, with its own OpenAPI operation."""
     summary, description = TRANSITION_DOCS[action]
@@ -217,7 +240,7 @@ def transition_view(action):
         summary=summary,
         description=description,
         tags=["curation"],
-        request=TransitionRequestSerializer,
+        request=request_serializer(action),
         responses=errors(400, 401, 403, 404)
         | {
             200: TransitionResultSerializer,

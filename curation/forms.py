@@ -44,6 +44,13 @@ class QueueFilterForm(forms.Form):
     )
     page = forms.IntegerField(min_value=1, max_value=100_000, required=False, widget=forms.HiddenInput)
 
+    def __init__(self, data=None, **kwargs):
+        if data is not None and not data.get("per_page"):
+            # Without it, the box would show its first choice while the page holds the default number of rows.
+            data = data.copy()
+            data["per_page"] = str(DEFAULT_PER_PAGE)
+        super().__init__(data, **kwargs)
+
     def filters(self):
         """The cleaned filters as keyword arguments of ``selectors.review_queue``."""
         data = self.cleaned_data
@@ -139,7 +146,8 @@ class EvidenceForm(forms.Form):
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Why you change the evidence; kept in the history.",
+        help_text="Why you change the evidence; kept in the history. Required when the interaction is approved "
+        "or rejected (the change sends it back to flagged).",
     )
 
     @classmethod

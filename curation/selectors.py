@@ -139,7 +139,6 @@ EVIDENCE = {
     "publications": None,  # a publication's key is its PubMed id: nothing to look up
 }
 REFERENCES = {"tf": Protein, "target": Protein, "organism": Organism, "last_edited_by": get_user_model()}
-TRANSITION_ACTIONS = {Action.FLAG, Action.APPROVE, Action.REJECT, Action.REOPEN}
 
 
 @dataclass
@@ -236,7 +235,7 @@ def match_act(event, acts):
         if not act.matched
         and act.last.history_user_id == event.actor_id
         and abs(act.last.history_date - event.created_at) <= ACT_WINDOW
-        and (moved_to(act, event.to_status) if event.action in TRANSITION_ACTIONS else not moved(act))
+        and (moved_to(act, event.to_status) if event.from_status != event.to_status else not moved(act))
     ]
     if not candidates or event.action == Action.DISMISS_SOURCE:
         return None

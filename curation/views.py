@@ -170,6 +170,7 @@ def render_workspace(
             "history_truncated": truncated,
             "source_changes": interaction.pending_source_changes.filter(decision=PendingSourceChange.Decision.PENDING),
             "public": interaction.status != Interaction.Status.REJECTED,
+            "edit_returns_to": workflow.status_after_evidence_change(interaction.status),
         },
         status=status,
     )

@@ -4,16 +4,20 @@ unreviewed --flag(reason)--> flagged --approve--> approved
      |                          |--reject(reason)--> rejected
      +--approve / reject------------------------^
 approved / rejected --reopen(reason, reviewer)--> flagged
+approved / rejected --any change of its evidence (reason, editor)--> flagged
 
 Views, admin actions and API endpoints call these functions and nothing else changes a
-status.  Every act is saved with a ``CurationEvent`` (actor, time, from, to, reason) and a
-field-level history record (django-simple-history).  Each act names the version of the
-interaction it was based on; an act on an older version is refused (``ConcurrentEdit``),
-never applied over someone else's change.
+status.  Every path that changes evidence (the curator area, the admin's change form and
+spreadsheet import, accepted source changes) goes through ``EvidenceChange``.  Every act
+is saved with a ``CurationEvent`` (actor, time, from, to, reason) and a field-level
+history record (django-simple-history).  Each act names the version of the interaction it
+was based on; an act on an older version is refused (``ConcurrentEdit``), never applied
+over someone else's change.
 """
 
 from dataclasses import dataclass
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -28,6 +32,8 @@ Status = Interaction.Status
 Action = CurationEvent.Action
 FLAG_PERMISSION = "curation.flag_interaction"
 REVIEW_PERMISSION = "curation.review_interaction"
+# A reviewer decided on these; a change of their evidence sends them back for review.
+DECIDED = frozenset({Status.APPROVED, Status.REJECTED})
 
 
 class CurationError(Exception):
@@ -63,9 +69,7 @@ TRANSITIONS = {
     Action.REJECT: Transition(
         Action.REJECT, frozenset({Status.UNREVIEWED, Status.FLAGGED}), Status.REJECTED, REVIEW_PERMISSION, True
     ),
-    Action.REOPEN: Transition(
-        Action.REOPEN, frozenset({Status.APPROVED, Status.REJECTED}), Status.FLAGGED, REVIEW_PERMISSION, True
-    ),
+    Action.REOPEN: Transition(Action.REOPEN, DECIDED, Status.FLAGGED, REVIEW_PERMISSION, True),
 }
 
 
@@ -80,7 +84,7 @@ def check(user, action, interaction):
     if action == Action.APPROVE and interaction.last_edited_by_id == user.pk:
         raise NotAllowed("You edited this interaction last: another reviewer must approve it.")
     if interaction.status not in transition.sources:
-        raise CurationError(f"A {interaction.status} interaction cannot be {past(action)}.")
+        raise CurationError(f"{a(interaction.status).capitalize()} interaction cannot be {past(action)}.")
 
 
 def refusal(user, action, interaction):
@@ -95,6 +99,11 @@ def refusal(user, action, interaction):
 def allowed_actions(user, interaction):
     """The transitions ``user`` may make on ``interaction`` now (for buttons and API hints)."""
     return [action for action in TRANSITIONS if refusal(user, action, interaction) is None]
+
+
+def a(word):
+    """``word`` with its indefinite article: "an approved", "a flagged"."""
+    return f"{'an' if word[:1].lower() in 'aeiou' else 'a'} {word}"
 
 
 def past(action):
@@ -177,36 +186,117 @@ def bulk_transition(interactions, action, by, reason=""):
 
 
 def edit_evidence(interaction, by, version, *, source_databases, detection_methods, pmids, small_scale, reason=""):
-    """A curator's edit of the evidence; the import will not overwrite it afterwards."""
+    """A curator's edit of the evidence (see ``EvidenceChange``); the import will not overwrite it afterwards."""
     if not by.has_perm(FLAG_PERMISSION):
         raise NotAllowed("Only a curator may edit interactions.")
     with transaction.atomic():
         current = lock(interaction.pk, version)
-        sources = [SourceDatabase.objects.get_or_create(name=name)[0] for name in clean_names(source_databases)]
-        methods = [DetectionMethod.objects.get_or_create(name=name)[0] for name in clean_names(detection_methods)]
+        if same_evidence(current, source_databases, detection_methods, pmids, small_scale):
+            raise CurationError("The evidence is as it was: nothing to save.")
+        change = EvidenceChange(current, by, reason, history_reason=reason or "evidence edited")
+        sources = list(SourceDatabase.objects.for_names(clean_names(source_databases)).values())
+        methods = list(DetectionMethod.objects.for_names(clean_names(detection_methods)).values())
         Publication.objects.bulk_create([Publication(pmid=pmid) for pmid in set(pmids)], ignore_conflicts=True)
-        gains_or_loses_small_scale = current.small_scale != small_scale
         current.small_scale = small_scale
-        current.last_edited_by = by
-        current.version += 1
-        current._history_user = by
-        current._change_reason = reason or "evidence edited"
         current.save()
         current.source_databases.set(sources)
         current.detection_methods.set(methods)
         current.publications.set(sorted(set(pmids)))
-        if gains_or_loses_small_scale:
-            counts.refresh([current.tf_id, current.target_id])
-        event = CurationEvent.objects.create(
-            interaction=current,
-            actor=by,
-            action=Action.EDIT,
-            from_status=current.status,
-            to_status=current.status,
-            reason=reason,
-        )
+        event = change.record()
     copy_state(current, interaction)
+    forget_summaries()
     return event
+
+
+def same_evidence(interaction, source_databases, detection_methods, pmids, small_scale) -> bool:
+    """Whether the given evidence is ``interaction``'s own (names in any case): saving it would change nothing."""
+
+    def names(values):
+        return {name.lower() for name in values}
+
+    return (
+        interaction.small_scale == small_scale
+        and names(clean_names(source_databases)) == names(s.name for s in interaction.source_databases.all())
+        and names(clean_names(detection_methods)) == names(m.name for m in interaction.detection_methods.all())
+        and set(pmids) == set(interaction.publications.values_list("pmid", flat=True))
+    )
+
+
+class EvidenceChange:
+    """The rule of every change of an interaction's evidence, whatever the path: the curator
+    area, the admin's change form and spreadsheet import, an accepted source change.
+
+    - whoever made it becomes the interaction's last editor (so they cannot approve it, and
+      imports of pages no longer overwrite it);
+    - an approved or rejected interaction goes back to flagged, for a reviewer to read the new
+      evidence (a rejected one is public again, under review); the reason is then required;
+    - it is recorded: a ``CurationEvent`` (from and to status, the editor's reason), a history
+      record, a new version, and the stored counts when what the public sees changed.
+
+    Two steps around the caller's writes, on an interaction the caller locked (or created):
+    ``EvidenceChange(interaction, ...)`` before ``interaction.save()``, which checks the rule
+    and sets the fields; ``record()`` after the evidence lists are written.
+    """
+
+    def __init__(
+        self,
+        interaction: Interaction,
+        by: AbstractBaseUser,
+        reason: str = "",
+        *,
+        action: str = Action.EDIT,
+        history_reason: str = "",
+    ):
+        self.reason = (reason or "").strip()
+        check_evidence_change(interaction, self.reason)
+        self.interaction, self.by, self.action = interaction, by, action
+        self.created = interaction.pk is None
+        self.previous_status = interaction.status
+        self.previous_small_scale = interaction.small_scale
+        interaction.last_edited_by = by
+        interaction.status = status_after_evidence_change(interaction.status)
+        if not self.created:
+            interaction.version += 1
+        interaction._history_user = by
+        interaction._change_reason = history_reason or self.reason or Action(action).label
+
+    def record(self, *, refresh_counts: bool = True) -> CurationEvent:
+        """The change's ``CurationEvent``, and the counts of its TF and target when the public sees a change.
+
+        ``refresh_counts=False``: the caller counts them (an import, once for all its rows).
+        """
+        current = self.interaction
+        if refresh_counts and (
+            self.created
+            or changes_visibility(self.previous_status, current.status)
+            or self.previous_small_scale != current.small_scale
+        ):
+            counts.refresh([current.tf_id, current.target_id])
+        return CurationEvent.objects.create(
+            interaction=current,
+            actor=self.by,
+            action=self.action,
+            from_status=self.previous_status,
+            to_status=current.status,
+            reason=self.reason,
+        )
+
+
+def status_after_evidence_change(status: str) -> str:
+    """An approved or rejected interaction whose evidence changes goes back to flagged; others keep their status."""
+    return Status.FLAGGED if status in DECIDED else status
+
+
+def check_evidence_change(interaction: Interaction, reason: str) -> None:
+    """Raise ``CurationError`` when a change of ``interaction``'s evidence lacks the reason it needs.
+
+    A change that sends a decided interaction back to flagged needs a reason, as a flag does.
+    """
+    if interaction.status in DECIDED and not (reason or "").strip():
+        raise CurationError(
+            f"{a(interaction.status).capitalize()} interaction goes back to flagged when its evidence changes: "
+            "give the reviewers a reason."
+        )
 
 
 def add_comment(interaction, by, text):
@@ -228,34 +318,30 @@ def decide_source_change(change, by, accept):
             raise CurationError(f"This source change was already {change.decision}.")
         current = lock(change.interaction_id, None)
         if accept:
-            current.source_databases.add(
-                *[SourceDatabase.objects.get_or_create(name=name)[0] for name in change.source_databases]
+            evidence_change = EvidenceChange(
+                current, by, change.describe(), action=Action.ACCEPT_SOURCE, history_reason="source change accepted"
             )
-            current.detection_methods.add(
-                *[DetectionMethod.objects.get_or_create(name=name)[0] for name in change.detection_methods]
-            )
+            current.small_scale = current.small_scale or change.small_scale
+            current.save()
+            current.source_databases.add(*SourceDatabase.objects.for_names(change.source_databases).values())
+            current.detection_methods.add(*DetectionMethod.objects.for_names(change.detection_methods).values())
             Publication.objects.bulk_create([Publication(pmid=p) for p in change.pmids], ignore_conflicts=True)
             current.publications.add(*change.pmids)
-            gains_small_scale = change.small_scale and not current.small_scale
-            current.small_scale = current.small_scale or change.small_scale
-            current.version += 1
-            current._history_user = by
-            current._change_reason = "source change accepted"
-            current.save()
-            if gains_small_scale:
-                counts.refresh([current.tf_id, current.target_id])
+            evidence_change.record()
+        else:
+            CurationEvent.objects.create(
+                interaction=current,
+                actor=by,
+                action=Action.DISMISS_SOURCE,
+                from_status=current.status,
+                to_status=current.status,
+                reason=change.describe(),
+            )
         change.decision = PendingSourceChange.Decision.ACCEPTED if accept else PendingSourceChange.Decision.DISMISSED
         change.decided_by = by
         change.decided_at = timezone.now()
         change.save()
-        CurationEvent.objects.create(
-            interaction=current,
-            actor=by,
-            action=Action.ACCEPT_SOURCE if accept else Action.DISMISS_SOURCE,
-            from_status=current.status,
-            to_status=current.status,
-            reason=change.describe(),
-        )
+    forget_summaries()
     return change
 
 

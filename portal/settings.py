@@ -52,12 +52,15 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "simple_history",
     "import_export",
+    "csp",
     "proteins",
     "curation",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before WhiteNoise, which answers static files itself: they get the policy too.
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -254,6 +257,27 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # One name for the curation states, whichever field holds them (status, from_status, to_status).
     "ENUM_NAME_OVERRIDES": {"InteractionStatusEnum": "proteins.models.Interaction.Status"},
+}
+
+# Content-Security-Policy (django-csp) on every response: scripts, styles, fonts and fetches
+# from this site only, never inline (templates link static files: no <style>, no style="" or
+# on...="" attributes), no plugins, nothing may frame the site, forms post here only. Images may
+# also be data: URLs, as the icons inside Swagger UI's stylesheet are. Redoc's page alone gets
+# more (inline styles, its search worker, its logo), on its view in proteins/api/urls.py.
+# With DEBUG on, Django's error pages (inline styles) go without the header.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
 }
 
 # Security: strict whenever DEBUG is off.

@@ -12,8 +12,10 @@ are built with ``format_html`` so that each value is escaped.
 
 Curation goes through ``curation.workflow`` only: an interaction's status is read-only
 here and changes by the admin actions (flag, approve, reject, reopen), which call the
-workflow; a change form saves evidence through it too, refused when the interaction
-changed since the form was shown.  Spreadsheet import and export (CSV, TSV, XLSX) follow
+workflow; a change form saves evidence through it too (its author becomes the last editor,
+and an approved or rejected interaction goes back to flagged, with the reason the form
+asks for), refused when the interaction changed since the form was shown.  Spreadsheet
+import and export (CSV, TSV, XLSX, formula-like text written as text) follow
 ``proteins.resources``; staff upload pages on the import runs' page, through the importer.
 """
 
@@ -24,7 +26,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, TooManyFilesSent
 from django.db import transaction
 from django.db.models import Case, Count, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
@@ -34,8 +36,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst, smart_split, unescape_string_literal
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from import_export.admin import ImportExportMixin
-from import_export.formats.base_formats import CSV, TSV, XLSX
 from simple_history.admin import SimpleHistoryAdmin
 
 from curation import workflow
@@ -60,7 +62,7 @@ from .models import (
     SourceDatabase,
 )
 from .parser import ACCESSION_RE
-from .resources import InteractionResource, ProteinResource
+from .resources import SPREADSHEET_FORMATS, InteractionResource, ProteinResource
 from .selectors import forget_summaries
 
 # Past this many proteins matching one search term, interactions are searched through a
@@ -231,7 +233,7 @@ class SpreadsheetMixin(ImportExportMixin):
     stop at ``max_export_rows``: whole organisms are downloaded from the public site.
     """
 
-    formats = [CSV, TSV, XLSX]
+    formats = SPREADSHEET_FORMATS  # text that looks like a formula is written as text
     max_export_rows = 200_000
 
     def has_import_permission(self, request):
@@ -477,7 +479,7 @@ class InteractionAdmin(TermSearchMixin, SpreadsheetMixin, SimpleHistoryAdmin):
     readonly_fields = ["status", "curation_record", "last_edited_by", "version", "created_at", "updated_at"]
     fieldsets = [
         (None, {"fields": ["tf", "target", "organism", "status"]}),
-        ("Evidence", {"fields": ["small_scale", "source_databases", "detection_methods", "publications"]}),
+        ("Evidence", {"fields": ["small_scale", "source_databases", "detection_methods", "publications", "reason"]}),
         ("Curation", {"fields": ["curation_record", "last_edited_by"]}),
         ("Record", {"fields": ["version", "created_at", "updated_at", "seen_version"]}),
     ]
@@ -535,10 +537,12 @@ class InteractionAdmin(TermSearchMixin, SpreadsheetMixin, SimpleHistoryAdmin):
 
     def save_model(self, request, obj, form, change):
         if not change:
-            obj.last_edited_by = request.user  # entered by hand: the import leaves it to curators
+            # Entered by hand: its author is its last editor (the import leaves it to curators).
+            obj.evidence_change = workflow.EvidenceChange(
+                obj, request.user, form.cleaned_data["reason"] or "entered in the admin"
+            )
             super().save_model(request, obj, form, change)
-            counts.refresh([obj.tf_id, obj.target_id])
-        elif form.has_changed():
+        elif form.evidence_changed():
             data = form.cleaned_data
             workflow.edit_evidence(
                 obj,
@@ -548,12 +552,13 @@ class InteractionAdmin(TermSearchMixin, SpreadsheetMixin, SimpleHistoryAdmin):
                 detection_methods=[method.name for method in data["detection_methods"]],
                 pmids=[publication.pmid for publication in data["publications"]],
                 small_scale=data["small_scale"],
-                reason="edited in the admin",
+                reason=data["reason"] or "edited in the admin",
             )
 
     def save_related(self, request, form, formsets, change):
         if not change:  # a change's evidence was saved by the workflow
             super().save_related(request, form, formsets, change)
+            form.instance.evidence_change.record()
 
     def delete_model(self, request, obj):
         with transaction.atomic():
@@ -785,13 +790,16 @@ class ImportRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "all_records",
         ("pages_read", "pages_created", "pages_updated", "pages_unchanged", "pages_failed"),
         ("interactions_created", "interactions_updated"),
+        "error",
     ]
     readonly_fields = ["started_at", "all_records"]
     inlines = [ImportRecordInline]
 
     def get_urls(self):
-        upload = path("upload/", self.admin_site.admin_view(self.upload_view), name="proteins_importrun_upload")
-        return [upload, *super().get_urls()]
+        # Exempt from the CSRF middleware, which would read the files first and answer a bare 400 to
+        # too many of them; ``upload_view`` reads them itself, then checks the CSRF token.
+        view = self.admin_site.admin_view(csrf_exempt(self.upload_view))
+        return [path("upload/", view, name="proteins_importrun_upload"), *super().get_urls()]
 
     def has_upload_permission(self, request):
         return request.user.has_perm(UPLOAD_PERMISSION)
@@ -808,6 +816,17 @@ class ImportRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         """Upload pages (GET: the form; POST files: stage them and preview a dry run; POST token: import)."""
         if not self.has_upload_permission(request):
             raise PermissionDenied
+        try:
+            request.FILES  # noqa: B018 -- Django reads the upload when it is first asked for
+        except TooManyFilesSent:
+            # Nothing is read or written: the form is shown again with the way out.
+            form = UploadPagesForm.refused(
+                f"At most {settings.DATA_UPLOAD_MAX_NUMBER_FILES} files at once: put the pages in a .zip archive."
+            )
+            return self.render_upload(request, stage="form", form=form, status=400)
+        return csrf_protect(self.read_upload)(request)
+
+    def read_upload(self, request):
         if request.method == "POST" and "token" in request.POST:
             return self.import_upload(request)
         form = UploadPagesForm(request.POST or None, request.FILES or None)
@@ -849,7 +868,7 @@ class ImportRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         records = failures_first(run.records.all())[: ImportRecordInline.max_shown]
         return self.render_upload(request, stage="report", upload=upload, report=report, run=run, records=records)
 
-    def render_upload(self, request, **context):
+    def render_upload(self, request, status=200, **context):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -860,7 +879,7 @@ class ImportRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             **context,
         }
         request.current_app = self.admin_site.name
-        return TemplateResponse(request, self.upload_template, context)
+        return TemplateResponse(request, self.upload_template, context, status=status)
 
     @admin.display(description="records")
     def all_records(self, run):

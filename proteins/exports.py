@@ -11,12 +11,14 @@ view can stream millions of rows with flat memory::
 
 Values are data, never markup: they are written verbatim, except that characters that would
 break a line or a column (tab, CR, LF and the other line separators ``str.splitlines`` knows)
-become a space.
+become a space; in GMT, where some readers split on any whitespace, each run of whitespace
+becomes "_".
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,7 +26,7 @@ from functools import lru_cache
 from itertools import groupby
 from operator import attrgetter
 
-from .parser import DOWNLOAD_COLUMNS
+from .parser import BINDING_SITE_DOWNLOAD_COLUMNS, DOWNLOAD_COLUMNS
 
 
 # Not frozen: a frozen dataclass's __init__ costs three times as much, and a stream builds millions.
@@ -171,6 +173,59 @@ def partner_tsv(records: Iterable[InteractionRecord], side: str) -> Iterator[str
                 organism or MISSING,
                 _join_texts(record.source_databases, ","),
                 _yes_no(record.small_scale),
+            )
+        )
+
+
+# A TF's binding sites as TFLink's bindingSites_of_<ACC>.tsv (fixtures/FORMAT.md, "Download
+# tables"), which proteins.parser.parse_binding_site_table reads back: multi-valued cells use
+# ',', PubmedID bare ids.  A site without a genome location has its location columns empty;
+# an unknown strand is empty too (TFLink's "-" could be read as either).
+
+
+@dataclass(slots=True)
+class BindingSiteRecord:
+    """One binding site with its evidence, as ``binding_site_tsv`` reads it; ``start`` None: no location."""
+
+    tflink_id: str
+    tf_accession: str
+    tf_name: str
+    organism: str
+    assembly: str
+    chromosome: str
+    start: int | None
+    end: int | None
+    strand: str
+    source_databases: tuple[str, ...]
+    detection_methods: tuple[str, ...]
+    pmids: tuple[int, ...]
+    small_scale: bool
+
+
+def binding_site_file_name(accession: str) -> str:
+    return f"bindingSites_of_{accession}.tsv"
+
+
+def binding_site_tsv(records: Iterable[BindingSiteRecord]) -> Iterator[str]:
+    """A ``bindingSites_of_<ACC>.tsv`` table: TFLink's 13 columns, one row per site."""
+    yield "\t".join(BINDING_SITE_DOWNLOAD_COLUMNS) + "\n"
+    for record in records:
+        located = record.start is not None
+        yield _tsv_line(
+            (
+                record.tflink_id,
+                record.tf_accession,
+                record.tf_name or MISSING,
+                record.organism or MISSING,
+                _join_texts(record.detection_methods, ","),
+                _join_ints(record.pmids, ","),
+                _join_texts(record.source_databases, ","),
+                _yes_no(record.small_scale),
+                record.assembly,
+                record.chromosome,
+                str(record.start) if located else "",
+                str(record.end) if located else "",
+                record.strand,
             )
         )
 
@@ -435,19 +490,37 @@ def mitab28(records: Iterable[InteractionRecord], *, id_database: str = "portal"
 
 
 # GMT gene sets (Broad GSEA format): name, description, then the genes, tab-separated.
+# Readers split a line on tabs (GSEA, gseapy) or on any whitespace (decoupler's read_gmt), and
+# gseapy keeps the sets in a dict by name: every field is free of whitespace (a run of it
+# becomes "_") and every set name is unique, "<TF's first gene name>_<TF's UniProt accession>"
+# ("Thra_P63059"; the accession alone for a TF without a name).  The accession comes after
+# the last "_", since accessions hold none.
 
 GMT_KEYS = ("uniprot", "gene_id", "name")
+NO_DESCRIPTION = "na"  # what GSEA's own files write in a description they have none for
+_WHITESPACE = re.compile(r"\s+")
 
 
-def gmt(records: Iterable[InteractionRecord], key: str = "uniprot") -> Iterator[str]:
+def gmt_field(text: str) -> str:
+    """``text`` as one GMT field: trimmed, each run of whitespace (tabs, line breaks, any Unicode space) a "_"."""
+    # Fast path: isprintable() is False for every whitespace character but the ASCII space.
+    if " " not in text and text.isprintable():
+        return text
+    return _WHITESPACE.sub("_", text.strip())
+
+
+def gmt(
+    records: Iterable[InteractionRecord], key: str = "uniprot", *, entry_url: Callable[[str], str] | None = None
+) -> Iterator[str]:
     """One gene set per TF: its targets by UniProt accession, NCBI Gene id or gene symbol.
 
     Records must arrive ORDERED BY TF: consecutive records of one TF form its set, and only
     that TF's targets (plus the accessions of the TFs already written, to refuse a TF seen
     again after another with ValueError) are held in memory.
     key="gene_id": a target contributes each of its gene ids, none if it has none.
-    key="name": each symbol of the target's name; unnamed targets are left out.  The set is
-    named by the same key for the TF, or by its accession when the TF has no gene id/name.
+    key="name": each symbol of the target's name; unnamed targets are left out.
+    The set's name is ``gmt_set_name``, whatever the key; its description is
+    ``entry_url(tf_accession)`` (the TF's page), or "na" without ``entry_url``.
     A TF none of whose targets has the key gives no line (GSEA refuses empty sets).
     """
     if key not in GMT_KEYS:
@@ -463,7 +536,22 @@ def gmt(records: Iterable[InteractionRecord], key: str = "uniprot") -> Iterator[
             first = first or record
             genes.update(dict.fromkeys(members(record)))
         if genes:
-            yield "\t".join([_gmt_set_name(first, key), _gmt_description(first), *genes]) + "\n"
+            description = gmt_field(entry_url(tf_accession)) if entry_url else NO_DESCRIPTION
+            yield "\t".join([gmt_set_name(first.tf_name, tf_accession), description, *genes]) + "\n"
+
+
+def gmt_set_name(tf_name: str, tf_accession: str) -> str:
+    """The set of a TF: ``<first symbol of its name>_<accession>``, or the accession for an unnamed TF."""
+    symbols = _symbols(tf_name)
+    accession = gmt_field(tf_accession)
+    return f"{symbols[0]}_{accession}" if symbols else accession
+
+
+@lru_cache(maxsize=16384)
+def _symbols(name):
+    """The symbols of a ';'-joined name as GMT fields, leaving out empty and '-' ones."""
+    fields = [gmt_field(symbol) for symbol in name.split(";")]
+    return tuple(field for field in fields if field not in ("", MISSING))
 
 
 def _target_gene_ids(record):
@@ -471,28 +559,14 @@ def _target_gene_ids(record):
 
 
 def _target_symbols(record):
-    return [flatten(symbol.strip()) for symbol in record.target_name.split(";") if symbol.strip() not in ("", MISSING)]
+    return _symbols(record.target_name)
 
 
 _GMT_MEMBERS: dict[str, Callable[[InteractionRecord], Iterable[str]]] = {
-    "uniprot": lambda record: (flatten(record.target_accession),),
+    "uniprot": lambda record: (gmt_field(record.target_accession),),
     "gene_id": _target_gene_ids,
     "name": _target_symbols,
 }
-
-
-def _gmt_set_name(record, key):
-    if key == "gene_id" and record.tf_gene_ids:
-        return ";".join(map(str, record.tf_gene_ids))
-    if key == "name" and record.tf_name.strip() not in ("", MISSING):
-        return flatten(record.tf_name)
-    return flatten(record.tf_accession)
-
-
-def _gmt_description(record):
-    name = record.tf_name.strip()
-    label = f"{name} ({record.tf_accession})" if name not in ("", MISSING) else record.tf_accession
-    return flatten(f"{label} targets, {record.organism}" if record.organism else f"{label} targets")
 
 
 # NDJSON: one JSON object per line, the object the API shows for the interaction in a JSON page.

@@ -3,7 +3,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
-from curation.workflow import FLAG_PERMISSION
+from curation.workflow import FLAG_PERMISSION, CurationError, check_evidence_change
 
 from .models import Interaction
 
@@ -17,6 +17,13 @@ class InteractionAdminForm(forms.ModelForm):
     """
 
     seen_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    reason = forms.CharField(
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 80}),
+        help_text="Why you change the evidence; kept in its curation record. Required when the interaction is "
+        "approved or rejected: a change of its evidence sends it back to flagged, for a reviewer to decide again.",
+    )
     user = None  # the signed-in user, set by the admin for each request
 
     class Meta:
@@ -39,7 +46,16 @@ class InteractionAdminForm(forms.ModelForm):
             raise ValidationError(stale_message(current, seen), code="stale")
         if self.has_changed() and not (self.user and self.user.has_perm(FLAG_PERMISSION)):
             raise ValidationError("Only a curator may edit an interaction's evidence.", code="not_allowed")
+        if self.evidence_changed():
+            try:
+                check_evidence_change(current, cleaned_data.get("reason", ""))
+            except CurationError as error:
+                self.add_error("reason", str(error))
         return cleaned_data
+
+    def evidence_changed(self):
+        """Whether the form changes the evidence (a reason alone changes nothing)."""
+        return bool(set(self.changed_data) - {"reason"})
 
 
 def stale_message(current, seen):
@@ -89,6 +105,8 @@ class MultipleFileField(forms.FileField):
 
 
 class UploadPagesForm(forms.Form):
+    """Pages and tables to upload; ``refused(message)`` answers an upload Django could not read."""
+
     files = MultipleFileField(
         label="Pages",
         allow_empty_file=True,  # an empty page is reported by the importer, with the others
@@ -98,3 +116,10 @@ class UploadPagesForm(forms.Form):
             "Nothing is written before you confirm the preview."
         ),
     )
+
+    @classmethod
+    def refused(cls, message):
+        """The form with ``message`` as its error, and no files (they were not read)."""
+        form = cls(data={}, files={})
+        form.errors["files"] = form.error_class([message])
+        return form

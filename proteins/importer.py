@@ -134,8 +134,8 @@ def import_pages(paths, *, dry_run=False, batch_size=200, jobs=1, on_page=None, 
     files, missing = find_pages(paths)
     importer = PageImporter(dry_run=dry_run, batch_size=batch_size, root=root)
     with fewer_collections():
-        importer.start(paths, run, page_count=len(files))
         try:
+            importer.start(paths, run, page_count=len(files))
             for error in missing:
                 importer.fail(error)
             for loaded in read_pages(files, importer.known_hashes, jobs, ahead=batch_size * 5 // 4):
@@ -143,6 +143,9 @@ def import_pages(paths, *, dry_run=False, batch_size=200, jobs=1, on_page=None, 
                 if on_page:
                     on_page(loaded.path)
             return importer.finish()
+        except BaseException as error:
+            importer.stop(error)  # the run's record says it ended, and why; the error goes on
+            raise
         finally:
             importer.restore_indexes()  # also when interrupted: never leave the tables without them
 
@@ -222,7 +225,8 @@ class PageImporter:
         self.run = None
         self.organisms = {}
         self.known_hashes = frozenset()
-        self.lookups = {SourceDatabase: {}, DetectionMethod: {}}
+        self.lookups = {SourceDatabase: {}, DetectionMethod: {}}  # {name as spelt in a page: id}
+        self.lookup_names = {SourceDatabase: {}, DetectionMethod: {}}  # {id: the name as stored}
         self.proteins = None  # accession -> (pk, organism id, has a page), loaded with the first batch
         self.known_pmids = set()
         self.fingerprints = EvidenceFingerprints()
@@ -267,8 +271,11 @@ class PageImporter:
         """Cache lookup ids; called again after a rollback, which may undo cached rows."""
         self.proteins = None
         for model, cache in self.lookups.items():
+            names = self.lookup_names[model]
+            names.clear()
+            names.update(model.objects.values_list("pk", "name"))
             cache.clear()
-            cache.update((name, pk) for pk, name in model.objects.values_list("pk", "name"))
+            cache.update((name, pk) for pk, name in names.items())
         self.known_pmids.clear()
         self.fingerprints = EvidenceFingerprints()  # a rollback may hand the same ids out again
 
@@ -301,14 +308,34 @@ class PageImporter:
         self.save_records(self.failed_records)
         self.restore_indexes()
         if not self.dry_run:
-            report = self.report
-            self.run.finished_at = timezone.now()
-            for name in ("pages_read", "pages_created", "pages_updated", "pages_unchanged", "pages_failed"):
-                setattr(self.run, name, getattr(report, name))
-            self.run.interactions_created = report.interactions_created
-            self.run.interactions_updated = report.interactions_updated
-            self.run.save()
+            self.record_run()
         return self.report
+
+    def stop(self, error):
+        """After an unexpected error (or an interruption): record what the run did, that it ended, and why.
+
+        The batch being written was rolled back; its pages are not recorded.  Should the
+        database refuse this too, the error says so in a note.
+        """
+        if self.dry_run or self.run is None or self.run.pk is None:
+            return
+        reason = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+        try:
+            self.save_records(self.failed_records)
+            self.failed_records = []
+            self.record_run(error=f"The import stopped before its end: {reason}")
+        except DatabaseError as database_error:
+            error.add_note(f"The import run {self.run.pk} could not be recorded as stopped: {database_error}")
+
+    def record_run(self, error=""):
+        report = self.report
+        self.run.finished_at = timezone.now()
+        for name in ("pages_read", "pages_created", "pages_updated", "pages_unchanged", "pages_failed"):
+            setattr(self.run, name, getattr(report, name))
+        self.run.interactions_created = report.interactions_created
+        self.run.interactions_updated = report.interactions_updated
+        self.run.error = error
+        self.run.save()
 
     def check(self, page):
         """Reject what the parser cannot know is wrong: unknown organisms, over-long values."""
@@ -422,8 +449,7 @@ class PageImporter:
         from curation.models import PendingSourceChange  # the workflow app owns the decisions on them
 
         record_of = {record.accession: record for record in records}
-        sources = {pk: name for name, pk in self.lookups[SourceDatabase].items()}
-        methods = {pk: name for name, pk in self.lookups[DetectionMethod].items()}
+        sources, methods = self.lookup_names[SourceDatabase], self.lookup_names[DetectionMethod]
         proposed = {
             pk: (
                 sorted(sources[i] for i in added["source_databases"]),
@@ -882,9 +908,10 @@ class BatchWriter:
         if pmids and not self.dry_run:
             insert_rows(Publication, ["pmid"], [(pmid,) for pmid in pmids], ignore_conflicts=True)
             self.importer.known_pmids.update(pmids)
+        # In the order met: of two spellings new to the database, the first one met is stored.
         names = {
-            SourceDatabase: set().union(*(e.source_databases for e in evidences)),
-            DetectionMethod: set().union(*(e.detection_methods for e in evidences)),
+            SourceDatabase: dict.fromkeys(itertools.chain.from_iterable(e.source_databases for e in evidences)),
+            DetectionMethod: dict.fromkeys(itertools.chain.from_iterable(e.detection_methods for e in evidences)),
         }
         for model, values in names.items():
             self.ensure_lookup(model, values)
@@ -896,15 +923,21 @@ class BatchWriter:
         }
 
     def ensure_lookup(self, model, names):
+        """Ids of the source databases or detection methods ``names``, in any case; missing ones created.
+
+        The cache holds each spelling met, so rows are looked up by the spelling they give.
+        """
         cache = self.importer.lookups[model]
-        missing = names - set(cache)
+        missing = [name for name in names if name not in cache]
         if not missing:
             return
-        if self.dry_run:
-            cache.update((name, next(self.new_ids)) for name in missing)
-            return
-        model.objects.bulk_create([model(name=name) for name in missing], ignore_conflicts=True)
-        cache.update((name, pk) for pk, name in model.objects.filter(name__in=missing).values_list("pk", "name"))
+        found = model.objects.for_names(missing, create=not self.dry_run)
+        cache.update((name, row.pk) for name, row in found.items())
+        self.importer.lookup_names[model].update((row.pk, row.name) for row in found.values())
+        would_create = {}
+        for name in missing:
+            if name not in found:  # in a dry run: one planned id per name in any case
+                cache[name] = would_create.setdefault(name.lower(), next(self.new_ids))
 
     def write_links(self, model, links, owner):
         for attribute, field_name, column in EVIDENCE_KINDS:

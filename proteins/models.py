@@ -1,10 +1,12 @@
 """The portal's data: organisms, proteins, TF -> target interactions and their evidence."""
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import Upper
+from django.db.models.functions import Lower, Upper
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
@@ -194,11 +196,50 @@ class Ortholog(models.Model):
         return f"{self.accession} ({self.species})"
 
 
+class EvidenceNameQuerySet(models.QuerySet):
+    """Source databases or detection methods, which are one row per name whatever its case."""
+
+    def for_names(self, names, *, create=True) -> dict:
+        """``{name: row}`` for each of ``names``, matched without regard to case (``jaspar`` is ``JASPAR``).
+
+        The spelling stored first is the name's only spelling; a name no row has is created as it
+        is first given (unless ``create`` is false: then it is left out).  Every path that turns
+        names into rows uses this: the importer, curators' edits, spreadsheet imports.  Two
+        queries at most: the tables hold a few hundred names, read whole.
+        """
+        names = list(dict.fromkeys(names))
+        rows = self.by_lower_name()
+        missing = {}
+        for name in names:
+            if name.lower() not in rows:
+                missing.setdefault(name.lower(), name)
+        if missing and create:
+            # A writer adding the same name meanwhile makes these conflict with its row: that row is read.
+            self.bulk_create([self.model(name=name) for name in missing.values()], ignore_conflicts=True)
+            rows = self.by_lower_name()
+        return {name: rows[name.lower()] for name in names if name.lower() in rows}
+
+    def by_lower_name(self):
+        rows = {}
+        for row in self.order_by("pk"):
+            rows.setdefault(row.name.lower(), row)
+        return rows
+
+
 class SourceDatabase(models.Model):
     name = models.CharField(max_length=100, unique=True)
 
+    objects = EvidenceNameQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"),
+                name="source_database_name_any_case",
+                violation_error_message="A source database of this name, in some case, exists already.",
+            )
+        ]
 
     def __str__(self):
         return self.name
@@ -207,14 +248,24 @@ class SourceDatabase(models.Model):
 class DetectionMethod(models.Model):
     name = models.CharField(max_length=300, unique=True)
 
+    objects = EvidenceNameQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"),
+                name="detection_method_name_any_case",
+                violation_error_message="A detection method of this name, in some case, exists already.",
+            )
+        ]
 
     def __str__(self):
         return self.name
 
 
 class Publication(models.Model):
+    # An integer column on every engine: proteins.parser.MAX_INTEGER is the largest id a page may give.
     pmid = models.PositiveIntegerField("PubMed id", primary_key=True)
 
     class Meta:
@@ -338,11 +389,15 @@ class BindingSite(models.Model):
     tf = models.ForeignKey(
         Protein, on_delete=models.CASCADE, related_name="binding_sites", verbose_name="transcription factor"
     )
-    assembly = models.CharField("genome assembly", max_length=40)
-    chromosome = models.CharField(max_length=100)
-    start = models.PositiveBigIntegerField()
-    end = models.PositiveBigIntegerField()
-    strand = models.CharField(max_length=1, choices=Strand.choices, blank=True)
+    assembly = models.CharField("genome assembly", max_length=40, blank=True)
+    chromosome = models.CharField(max_length=100, blank=True, help_text="Empty for a site without a genome location.")
+    start = models.PositiveBigIntegerField(
+        null=True, blank=True, help_text="Empty for a site without a genome location (known from in-vitro experiments)."
+    )
+    end = models.PositiveBigIntegerField(null=True, blank=True)
+    strand = models.CharField(
+        max_length=1, choices=Strand.choices, blank=True, help_text="Imported pages give '+' or an unknown strand."
+    )
     sequence = models.TextField(blank=True)
     score = models.IntegerField(null=True, blank=True, help_text="Last column of the page row, kept verbatim.")
     source_databases = models.ManyToManyField(SourceDatabase, related_name="binding_sites", blank=True)
@@ -353,17 +408,34 @@ class BindingSite(models.Model):
     class Meta:
         ordering = ["tflink_id"]
         indexes = [models.Index(fields=["assembly", "chromosome", "start"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start__isnull=True, end__isnull=True) | Q(start__isnull=False, end__isnull=False),
+                name="binding_site_start_and_end",
+                violation_error_message="Give both start and end, or neither for a site without a genome location.",
+            )
+        ]
 
     def __str__(self):
         return self.tflink_id
 
     @property
+    def has_location(self):
+        """Whether the site has a genome location (sites known from in-vitro experiments have none)."""
+        return self.start is not None
+
+    @property
     def location(self):
-        return f"{self.chromosome}:{self.start}-{self.end}"
+        """``chr15:33630318-33630355``, or None."""
+        return f"{self.chromosome}:{self.start}-{self.end}" if self.has_location else None
 
     @property
     def genome_browser_url(self):
-        return f"https://genome.ucsc.edu/cgi-bin/hgTracks?db={self.assembly}&position={self.location}"
+        """The site in the UCSC Genome Browser, or None without a location and assembly."""
+        if not (self.has_location and self.assembly):
+            return None
+        query = urlencode({"db": self.assembly, "position": self.location}, safe=":")
+        return f"https://genome.ucsc.edu/cgi-bin/hgTracks?{query}"
 
 
 class ImportRun(models.Model):
@@ -387,6 +459,7 @@ class ImportRun(models.Model):
     pages_failed = models.PositiveIntegerField(default=0)
     interactions_created = models.PositiveIntegerField(default=0)
     interactions_updated = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True, help_text="Why the run stopped before its end; empty when it ran through.")
 
     class Meta:
         ordering = ["-started_at"]

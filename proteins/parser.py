@@ -28,11 +28,22 @@ except ImportError:  # pragma: no cover - PyYAML wheels ship libyaml
 ACCESSION_RE = re.compile(r"[OPQ][0-9][A-Z0-9]{3}[0-9]|[A-NR-Z][0-9](?:[A-Z][A-Z0-9]{2}[0-9]){1,2}")
 SAFE_NAME_RE = re.compile(r"[A-Za-z0-9_.-]+\.tsv")  # a table beside the page, never a path elsewhere
 JASPAR_RE = re.compile(r"MA\d{4}\.\d+")
-PUBMED_QUERY_RE = re.compile(r"(\d+)%5Buid%5D", re.IGNORECASE)
+PUBMED_QUERY_RE = re.compile(r"([0-9]+)%5Buid%5D", re.IGNORECASE)
 TAG_RE = re.compile(r"<[^>]*>")
 MISSING = frozenset({"", "-", "NA"})
 DIGITS_RE = re.compile(r"[0-9]+")  # str.isdigit() also accepts '²', which int() refuses
 THOUSANDS_RE = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+")
+SIGNED_RE = re.compile(r"-?[0-9]+")
+# TFLink's ids of one large-scale site: TFLinkLS<n> on the pages, TFLinkLT<n> in the older
+# bindingSites_of_<ACC>.tsv tables.
+TABLE_SITE_ID_RE = re.compile(r"TFLinkLT([0-9]+)")
+
+# The largest numbers the database columns hold on every engine (Django's ranges of the
+# fields, which PostgreSQL enforces): a larger one refuses its page here, by name, rather than
+# the whole batch in the database.  tests/test_import.py checks them against the models.
+MAX_INTEGER = 2**31 - 1  # integer columns: NCBI Gene ids, PubMed ids, counts, the score
+MIN_INTEGER = -(2**31)
+MAX_POSITION = 2**63 - 1  # bigint columns: binding-site start and end
 
 INTERACTION_FIELDS = ("tfs", "targets")
 REQUIRED_KEYS = (
@@ -134,12 +145,14 @@ class InteractionRow(NamedTuple):
 
 
 class BindingSiteRow(NamedTuple):
+    """One binding site; a site without a genome location (in vitro) has ``start`` and ``end`` None."""
+
     tflink_id: str
     tf_accession: str
     assembly: str
     chromosome: str
-    start: int
-    end: int
+    start: int | None
+    end: int | None
     strand: str
     evidence: Evidence
     score: int | None = None
@@ -366,8 +379,17 @@ def parse_gene_ids(value, separator, path, field_name, row=None):
         part = part.strip()
         if not DIGITS_RE.fullmatch(part):
             raise PageError(path, f"NCBI Gene id {part!r} is not a number", field_name, row)
-        ids.append(int(part))
+        ids.append(bounded(int(part), MAX_INTEGER, "NCBI Gene id", path, field_name, row))
     return tuple(ids)
+
+
+def bounded(number, largest, what, path, field_name, row, smallest=0):
+    """``number``, if a database column holds it (``smallest`` to ``largest``); else a ``PageError``."""
+    if not smallest <= number <= largest:
+        raise PageError(
+            path, f"{what} {number} is out of range: the database holds {smallest} to {largest}", field_name, row
+        )
+    return number
 
 
 def parse_count(value, path):
@@ -378,21 +400,18 @@ def parse_count(value, path):
         text = text.replace(",", "")
     if not DIGITS_RE.fullmatch(text):
         raise PageError(path, f"expected a whole number, found {value!r}", field="number_of_interactions")
-    return int(text)
+    return bounded(int(text), MAX_INTEGER, "the number of interactions", path, "number_of_interactions", None)
 
 
 def parse_pmids(value, path, field_name, row):
     """PubMed ids from a URL-encoded PubMed query, a URL holding one, or bare ids."""
     value = value.strip()
     ids = PUBMED_QUERY_RE.findall(value)
-    if ids:
-        return tuple(dict.fromkeys(int(i) for i in ids))
-    if value in MISSING:
-        return ()
-    parts = re.split(r"[\s,;]+", value)
-    if all(DIGITS_RE.fullmatch(part) for part in parts):
-        return tuple(dict.fromkeys(int(part) for part in parts))
-    raise PageError(path, f"expected PubMed ids like 27924024%5Buid%5D, found {value!r}", field_name, row)
+    if not ids and value not in MISSING:
+        ids = re.split(r"[\s,;]+", value)
+        if not all(DIGITS_RE.fullmatch(part) for part in ids):
+            raise PageError(path, f"expected PubMed ids like 27924024%5Buid%5D, found {value!r}", field_name, row)
+    return tuple(dict.fromkeys(bounded(int(i), MAX_INTEGER, "PubMed id", path, field_name, row) for i in ids))
 
 
 def parse_small_scale(value, path, field_name, row):
@@ -468,18 +487,17 @@ def parse_binding_site_rows(value, path, sequences):
             )
         tflink_id, tf_accession, _name, _organism, assembly, chromosome, start, end, strand = cells[:9]
         methods, publications, sources, small_scale, score = cells[10:]
+        site_id = parse_site_id(tflink_id, path, field_name, number)
+        fields = (field_name, field_name)
         sites.append(
             BindingSiteRow(
-                tflink_id=required_cell(tflink_id, path, field_name, number, "TFLink binding-site id"),
-                tf_accession=parse_accession(tf_accession, path, field_name, number),
-                assembly=assembly.strip(),
-                chromosome=chromosome.strip(),
-                start=parse_position(start, path, field_name, number, "start"),
-                end=parse_position(end, path, field_name, number, "end"),
+                site_id,
+                parse_accession(tf_accession, path, field_name, number),
+                *parse_location(assembly, chromosome, start, end, path, fields, number),
                 strand=parse_strand(strand, path, field_name, number),
                 evidence=parse_evidence(sources, methods, publications, small_scale, ";", path, field_name, number),
-                score=parse_optional_int(score, path, field_name, number),
-                sequence=sequences.get(tflink_id.strip(), ""),
+                score=parse_score(score, path, field_name, number),
+                sequence=sequences.get(site_id, ""),
             )
         )
     return sites
@@ -492,27 +510,57 @@ def required_cell(value, path, field_name, row, what):
     return value
 
 
+def parse_site_id(value, path, field_name, row):
+    return page_site_id(required_cell(value, path, field_name, row, "TFLink binding-site id"))
+
+
+def page_site_id(site_id: str) -> str:
+    """A binding site's TFLink id as the pages write it: a table's ``TFLinkLT<n>`` is the page's ``TFLinkLS<n>``."""
+    table_id = TABLE_SITE_ID_RE.fullmatch(site_id)
+    return f"TFLinkLS{table_id[1]}" if table_id else site_id
+
+
+def parse_location(assembly, chromosome, start, end, path, fields, row):
+    """``(assembly, chromosome, start, end)`` of a site; ``start`` and ``end`` None when it has no location.
+
+    Sites known from in-vitro experiments (SELEX, JASPAR) have no genome location: their
+    chromosome, start and end are all missing (``-``).  Otherwise start and end must be numbers.
+    ``fields``: the field names of start and end, for errors.
+    """
+    if chromosome.strip() in MISSING and start.strip() in MISSING and end.strip() in MISSING:
+        return clean_name(assembly), "", None, None
+    return (
+        clean_name(assembly),
+        chromosome.strip(),
+        parse_position(start, path, fields[0], row, "start"),
+        parse_position(end, path, fields[1], row, "end"),
+    )
+
+
 def parse_position(value, path, field_name, row, what):
     value = value.strip()
     if not DIGITS_RE.fullmatch(value):
         raise PageError(path, f"{what} must be a whole number, found {value!r}", field_name, row)
-    return int(value)
+    return bounded(int(value), MAX_POSITION, f"the {what}", path, field_name, row)
 
 
-def parse_optional_int(value, path, field_name, row):
+def parse_score(value, path, field_name, row):
+    """The integer of a site row's last column, ``-`` when it has none (sites without a location)."""
     value = value.strip()
     if value in MISSING:
         return None
-    try:
-        return int(value)
-    except ValueError:
-        raise PageError(path, f"expected a whole number in the last column, found {value!r}", field_name, row) from None
+    if not SIGNED_RE.fullmatch(value):
+        raise PageError(path, f"expected a whole number in the last column, found {value!r}", field_name, row)
+    return bounded(int(value), MAX_INTEGER, "the last column's number", path, field_name, row, smallest=MIN_INTEGER)
 
 
 def parse_strand(value, path, field_name, row):
+    """``+``, or "" (unknown): TFLink writes ``-`` for a strand it does not know (fixtures/FORMAT.md)."""
     strand = value.strip()
-    if strand in ("", ".", "-", "+"):
-        return "" if strand == "." else strand
+    if strand == "+":
+        return "+"
+    if strand in MISSING or strand == ".":
+        return ""
     raise PageError(path, f"strand must be '+', '-' or empty, found {value!r}", field_name, row)
 
 
@@ -573,7 +621,7 @@ def extend_with_downloads(page, folder, max_bytes=MAX_PAGE_BYTES):
             setattr(page, kind, parse_interaction_table(folder / name, kind, max_bytes))
     for name in binding_site_table_names(page):
         if (folder / name).is_file():
-            page.binding_sites = parse_binding_site_table(folder / name, page.binding_sites, max_bytes)
+            page.binding_sites = parse_binding_site_table(folder / name, parse_fasta(page.body), max_bytes)
             check_binding_site_tf(page)
             break
 
@@ -617,24 +665,22 @@ def parse_interaction_table(path, kind, max_bytes=MAX_PAGE_BYTES):
     return rows
 
 
-def parse_binding_site_table(path, page_sites, max_bytes=MAX_PAGE_BYTES):
-    """Rows of the 13-column ``bindingSites_of_<ACC>.tsv`` table, keeping page sequences."""
-    sequences = {site.tflink_id: site.sequence for site in page_sites}
+def parse_binding_site_table(path, sequences, max_bytes=MAX_PAGE_BYTES):
+    """Rows of the 13-column ``bindingSites_of_<ACC>.tsv`` table, with the sequences of the page's
+    FASTA body (``{site id: sequence}``), which can hold sites beyond the page's rows."""
     sites = []
     for number, cells in read_table(path, BINDING_SITE_DOWNLOAD_COLUMNS, max_bytes):
         tflink_id, accession, _name, _organism, methods, publications, sources, small_scale = cells[:8]
         assembly, chromosome, start, end, strand = cells[8:]
+        site_id = parse_site_id(tflink_id, path, "TFLinkID", number)
         sites.append(
             BindingSiteRow(
-                tflink_id=required_cell(tflink_id, path, "TFLinkID", number, "TFLink binding-site id"),
-                tf_accession=parse_accession(accession, path, "UniprotID.TF", number),
-                assembly=assembly.strip(),
-                chromosome=chromosome.strip(),
-                start=parse_position(start, path, "Start", number, "start"),
-                end=parse_position(end, path, "End", number, "end"),
+                site_id,
+                parse_accession(accession, path, "UniprotID.TF", number),
+                *parse_location(assembly, chromosome, start, end, path, ("Start", "End"), number),
                 strand=parse_strand(strand, path, "Strand", number),
                 evidence=parse_evidence(sources, methods, publications, small_scale, ",", path, "row", number),
-                sequence=sequences.get(tflink_id.strip(), ""),
+                sequence=sequences.get(site_id, ""),
             )
         )
     return sites

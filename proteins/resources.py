@@ -8,6 +8,8 @@ Imports keep the curation rules, which ``curation.workflow`` alone applies:
 - an interaction's ``status`` (and ``version``) is exported, never imported;
 - a row of a new TF -> target pair creates an unreviewed interaction; a row of an
   unreviewed interaction that no curator has edited replaces its evidence with the row's;
+  either way the importing user becomes its last editor (``curation.workflow.EvidenceChange``:
+  they cannot approve it, and a curation event records the file and row);
 - a row of a curated interaction (reviewed, or evidence edited by a curator) is skipped,
   and the preview and the final message say so: its evidence changes go through curation;
 - a row whose ``version`` is not the interaction's is refused: it was exported before
@@ -15,11 +17,23 @@ Imports keep the curation rules, which ``curation.workflow`` alone applies:
 
 Multiple values in one cell (sources, methods, PubMed ids, NCBI Gene ids, JASPAR matrices)
 are joined by ``;``, as on TFLink's pages.
+
+Imported names are data, never formulae: the admin's formats (``SPREADSHEET_FORMATS``) write
+a text that a spreadsheet program would compute (``=1+2``, ``+…``, ``-…``, ``@…``) as text.
 """
 
+import io
+
+import openpyxl
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from import_export import fields, resources, widgets
+from import_export.formats.base_formats import CSV, TSV, XLSX
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.utils.exceptions import IllegalCharacterError
+
+from curation import workflow
 
 from . import counts
 from .models import DetectionMethod, GeneId, Interaction, Organism, Protein, Publication, SourceDatabase
@@ -37,6 +51,89 @@ def cell_text(value):
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return str(value).strip()
+
+
+# Spreadsheet formats: text is text.
+#
+# Excel, LibreOffice and Google Sheets compute a CSV cell that starts with one of these
+# ("CSV injection"). django-import-export's IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT only drops
+# one leading "=" (so "==1+2" stays a formula, "+1+2" and "@SUM(…)" are left as they are, and
+# "=1+2" comes back as "1+2"), hence these formats.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+TEXT_MARK = "'"  # a leading quote: "this cell is text", in every spreadsheet program
+
+
+def escape_formula(value):
+    """A cell value a spreadsheet program shows as text: text that would be a formula gets a leading ``'``.
+
+    Text that already starts with ``'`` gets one more, so that ``unescape_formula`` undoes
+    exactly what this did.
+    """
+    if isinstance(value, str) and value.startswith((*FORMULA_STARTS, TEXT_MARK)):
+        return TEXT_MARK + value
+    return value
+
+
+def unescape_formula(value):
+    """The cell value ``escape_formula`` was given (an exported sheet imported again keeps its names)."""
+    if isinstance(value, str) and value.startswith(TEXT_MARK) and value[1:].startswith((*FORMULA_STARTS, TEXT_MARK)):
+        return value[1:]
+    return value
+
+
+class EscapedTextMixin:
+    """CSV or TSV whose cells are written with ``escape_formula`` and read with ``unescape_formula``."""
+
+    def export_data(self, dataset, **kwargs):
+        map_cells(dataset, escape_formula)
+        return super().export_data(dataset, **kwargs)
+
+    def create_dataset(self, in_stream, **kwargs):
+        dataset = super().create_dataset(in_stream, **kwargs)
+        map_cells(dataset, unescape_formula)
+        return dataset
+
+
+def map_cells(dataset, function):
+    for index in range(dataset.height):
+        dataset[index] = [function(value) for value in dataset[index]]
+
+
+class SpreadsheetCSV(EscapedTextMixin, CSV):
+    pass
+
+
+class SpreadsheetTSV(EscapedTextMixin, TSV):
+    pass
+
+
+class SpreadsheetXLSX(XLSX):
+    """XLSX whose text cells hold their text as it is, never as a formula (openpyxl makes "=…" one)."""
+
+    def export_data(self, dataset, **kwargs):
+        book = openpyxl.Workbook(write_only=True)  # rows are streamed to the file, not kept as cell objects
+        sheet = book.create_sheet(title=(dataset.title or "Sheet")[:31])
+        sheet.append(dataset.headers or [])
+        for row in dataset:
+            sheet.append([text_cell(sheet, value) for value in row])
+        stream = io.BytesIO()
+        book.save(stream)
+        return stream.getvalue()
+
+
+def text_cell(sheet, value):
+    try:
+        cell = WriteOnlyCell(sheet, value)
+    except IllegalCharacterError:  # control characters XLSX cannot hold
+        cell = WriteOnlyCell(sheet, ILLEGAL_CHARACTERS_RE.sub("\N{REPLACEMENT CHARACTER}", value))
+    except (TypeError, ValueError):
+        cell = WriteOnlyCell(sheet, str(value))
+    if cell.data_type == "f":
+        cell.data_type = "s"
+    return cell
+
+
+SPREADSHEET_FORMATS = [SpreadsheetCSV, SpreadsheetTSV, SpreadsheetXLSX]
 
 
 class ListWidget(widgets.Widget):
@@ -121,6 +218,11 @@ class OrganismWidget(widgets.ForeignKeyWidget):
         except Organism.DoesNotExist:
             known = ", ".join(Organism.objects.values_list("name", flat=True))
             raise ValueError(f"unknown organism {name!r}; known: {known}") from None
+
+
+def evidence_key(values):
+    """Evidence values as compared: names in any case are one name (``SourceDatabase.objects.for_names``)."""
+    return sorted(value.lower() if isinstance(value, str) else value for value in values)
 
 
 class KeysetExportMixin:
@@ -300,6 +402,8 @@ class InteractionResource(KeysetExportMixin, resources.ModelResource):
 
     def before_import(self, dataset, **kwargs):
         super().before_import(dataset, **kwargs)
+        if kwargs.get("user") is None:
+            raise ValueError("an import of interactions needs the user who makes it: they become its last editor")
         self.saved_proteins = set()  # the TFs and targets of the rows saved: their counts change
 
     def before_import_row(self, row, **kwargs):
@@ -363,7 +467,7 @@ class InteractionResource(KeysetExportMixin, resources.ModelResource):
         if instance.small_scale != original.small_scale:
             return False
         return all(
-            sorted(values) == sorted(self.evidence(original, name))
+            evidence_key(values) == evidence_key(self.evidence(original, name))
             for name, values in instance.imported_evidence.items()
         )
 
@@ -371,18 +475,24 @@ class InteractionResource(KeysetExportMixin, resources.ModelResource):
         row_result.note = self.skip_reason
 
     def before_save_instance(self, instance, row, **kwargs):
-        instance._history_user = kwargs.get("user")
-        instance._change_reason = "spreadsheet import"
-        if instance.pk is None:
-            return
-        # Lock the row and check that no one curated or changed it since it was read.
-        current = Interaction.objects.select_for_update().get(pk=instance.pk)
-        if current.curated or current.version != instance.version:
-            raise ValueError("the interaction changed during the import; import the file again")
-        instance.version += 1
+        if instance.pk is not None:
+            # Lock the row and check that no one curated or changed it since it was read.
+            current = Interaction.objects.select_for_update().get(pk=instance.pk)
+            if current.curated or current.version != instance.version:
+                raise ValueError("the interaction changed during the import; import the file again")
+        # The importing user becomes its last editor, as in every change of evidence (they cannot approve it).
+        instance.evidence_change = workflow.EvidenceChange(
+            instance,
+            kwargs["user"],
+            f"spreadsheet import: {kwargs.get('file_name') or 'a file'}, row {kwargs.get('row_number')}",
+            history_reason="spreadsheet import",
+        )
 
     def after_save_instance(self, instance, row, **kwargs):
         super().after_save_instance(instance, row, **kwargs)
+        if kwargs.get("dry_run") and not kwargs.get("using_transactions"):
+            return
+        instance.evidence_change.record(refresh_counts=False)  # counted in after_import, once for every row
         self.saved_proteins.update((instance.tf_id, instance.target_id))
 
     def after_import(self, dataset, result, **kwargs):
@@ -397,5 +507,8 @@ class InteractionResource(KeysetExportMixin, resources.ModelResource):
             if name not in instance.imported_evidence:
                 continue
             values = instance.imported_evidence[name]
-            model.objects.bulk_create([model(**{key: value}) for value in values], ignore_conflicts=True)
-            getattr(instance, relation).set(model.objects.filter(**{f"{key}__in": values}))
+            if model is Publication:
+                model.objects.bulk_create([model(**{key: value}) for value in values], ignore_conflicts=True)
+                getattr(instance, relation).set(model.objects.filter(**{f"{key}__in": values}))
+            else:  # names in any case: one row each
+                getattr(instance, relation).set(model.objects.for_names(values).values())

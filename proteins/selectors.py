@@ -1,5 +1,6 @@
 """Read-side queries of the public site and the API: what to show, built in one place."""
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.core.cache import cache
@@ -8,7 +9,7 @@ from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import reverse
 
-from .models import DetectionMethod, GeneId, Interaction, Organism, Protein, SourceDatabase
+from .models import BindingSite, DetectionMethod, GeneId, Interaction, Organism, Protein, SourceDatabase
 
 PARTNER_SIDES = {
     # side of the table -> (the protein's role in its rows, the partner's role)
@@ -185,7 +186,7 @@ def has_evidence(relation, model, name):
     hub's 20,000 rows.
     """
     through = relation.through
-    evidence = model.objects.filter(name=name).values_list("pk", flat=True).first()
+    evidence = model.objects.filter(name__iexact=name).values_list("pk", flat=True).first()  # one row in any case
     if evidence is None:
         return Exists(through.objects.none())
     own, other = relation.field.m2m_field_name(), relation.field.m2m_reverse_field_name()
@@ -310,6 +311,20 @@ def interaction_records(queryset, *, by_tf=False, evidence=True, dates=False, ch
         last = rows[-1][1:3] if by_tf else (rows[-1][0],)
 
 
+def gmt_lines(queryset, key: str, request) -> Iterator[str]:
+    """GMT gene sets of ``queryset``'s interactions, a TF's targets by ``key`` (``exports.GMT_KEYS``).
+
+    Each set's description is the address of its TF's entry page on the site ``request`` reached,
+    the GSEA convention that makes it a link in GSEA's reports.
+    """
+    from .exports import gmt
+
+    def entry_url(accession):
+        return request.build_absolute_uri(reverse("proteins:protein", args=[accession]))
+
+    return gmt(interaction_records(queryset, by_tf=True, evidence=False), key, entry_url=entry_url)
+
+
 class Organisms(dict):
     """``{organism id: (scientific name, NCBI taxon id)}``, read whole when an id is missing (a handful)."""
 
@@ -374,20 +389,21 @@ EVIDENCE = (
 )
 
 
-def evidence_of(interaction_ids, names=None):
+def evidence_of(interaction_ids, names=None, links=EVIDENCE, owner="interaction"):
     """``(sources, methods, pmids)``: three ``{interaction id: tuple}`` of the interactions' source
     database and detection method names (sorted) and PubMed ids (ascending), in three queries.
 
     The database joins each interaction's linked ids into one string (no join of tables, no
     sort); ``names`` turns it into names, and is kept by a caller that reads many chunks.
+    ``links`` and ``owner``: another owner's link tables and their column naming it (binding sites).
     """
     names = EvidenceNames() if names is None else names
     return tuple(
         {
             interaction: names.sorted(model, joined)
-            for interaction, joined in select_in(through, ["interaction", column], interaction_ids, joined=True)
+            for interaction, joined in select_in(through, [owner, column], interaction_ids, joined=True)
         }
-        for through, column, model in EVIDENCE
+        for through, column, model in links
     )
 
 
@@ -464,3 +480,51 @@ def visible_interactions(user):
     if user.is_staff:
         return Interaction.objects.all()
     return Interaction.objects.public()
+
+
+# Binding sites.
+
+SITE_EVIDENCE = (
+    (BindingSite.source_databases.through, "sourcedatabase", SourceDatabase),
+    (BindingSite.detection_methods.through, "detectionmethod", DetectionMethod),
+    (BindingSite.publications.through, "publication", None),
+)
+
+
+def binding_site_records(queryset, chunk_size=5000):
+    """``BindingSiteRecord``s of ``queryset`` in id order (the order of the tables they came from),
+    a chunk at a time (keyset pagination): a query for the chunk's sites, three for their evidence,
+    and their TFs from a bounded cache."""
+    from .exports import BindingSiteRecord
+
+    columns = ("pk", "tflink_id", "tf_id", "assembly", "chromosome", "start", "end", "strand", "small_scale")
+    names, organisms, proteins = EvidenceNames(), Organisms(), ProteinCache()
+    last = 0
+    while True:
+        rows = list(queryset.filter(pk__gt=last).order_by("pk").values_list(*columns)[:chunk_size])
+        if not rows:
+            return
+        proteins.read({row[2] for row in rows})
+        sources, methods, pmids = evidence_of([row[0] for row in rows], names, SITE_EVIDENCE, "bindingsite")
+        for pk, tflink_id, tf, assembly, chromosome, start, end, strand, small_scale in rows:
+            if tf not in proteins:
+                continue  # deleted since the chunk was read (its sites with it)
+            tf_accession, tf_name, organism_id, _gene_ids = proteins[tf]
+            yield BindingSiteRecord(
+                tflink_id=tflink_id,
+                tf_accession=tf_accession,
+                tf_name=tf_name,
+                organism=organisms[organism_id][0],
+                assembly=assembly,
+                chromosome=chromosome,
+                start=start,
+                end=end,
+                strand=strand,
+                source_databases=sources.get(pk, ()),
+                detection_methods=methods.get(pk, ()),
+                pmids=pmids.get(pk, ()),
+                small_scale=small_scale,
+            )
+        if len(rows) < chunk_size:
+            return
+        last = rows[-1][0]

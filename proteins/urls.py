@@ -31,6 +31,11 @@ urlpatterns = [
         {"side": "targets"},
         name="protein_targets_tsv",
     ),
+    path(
+        "protein/<accession:accession>/binding-sites.tsv",
+        views.protein_binding_sites_download,
+        name="protein_binding_sites_tsv",
+    ),
     path("interaction/<accession:tf>/<accession:target>/", views.interaction, name="interaction"),
     path("pages/<slug:slug>/", views.site_page, name="site_page"),
     path("downloads/", views.downloads, name="downloads"),

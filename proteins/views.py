@@ -159,6 +159,14 @@ def protein_download(request, accession, side):
 
 
 @require_safe
+def protein_binding_sites_download(request, accession):
+    entry = get_object_or_404(Protein, accession=accession.upper())
+    records = selectors.binding_site_records(entry.binding_sites.all())
+    filename = exports.binding_site_file_name(entry.accession)
+    return stream(exports.binding_site_tsv(records), filename, exports.FORMATS["tsv"].content_type)
+
+
+@require_safe
 def organism_download(request, taxon_id, file_format):
     organism = get_object_or_404(Organism, taxon_id=taxon_id)
     rows = Interaction.objects.public().filter(organism=organism)
@@ -168,8 +176,8 @@ def organism_download(request, taxon_id, file_format):
         key = request.GET.get("by", "uniprot")
         if key not in exports.GMT_KEYS:
             raise Http404(f"Unknown GMT key {key!r}; use one of {', '.join(exports.GMT_KEYS)}.")
-        records = selectors.interaction_records(rows, by_tf=True, evidence=False)
-        return stream(export.writer(records, key), f"{name}_targets_by_{key}.{export.extension}", export.content_type)
+        lines = selectors.gmt_lines(rows, key, request)
+        return stream(lines, f"{name}_targets_by_{key}.{export.extension}", export.content_type)
     records = selectors.interaction_records(rows)
     return stream(export.writer(records), f"{name}_interactions.{export.extension}", export.content_type)
 

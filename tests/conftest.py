@@ -55,17 +55,48 @@ def browser():
         del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
 
 
+def watch_content_security_policy(tab, problems):
+    """Note in ``problems`` each page the tab opens without the site's policy, each thing the
+    browser refuses under it (Chromium reports every refusal on the console) and each uncaught
+    script error (a refused script or style often shows as one)."""
+
+    def on_response(response):
+        opened = response.request.is_navigation_request() and response.frame == tab.main_frame
+        if opened and "script-src 'self'" not in response.headers.get("content-security-policy", ""):
+            problems.append(f"{response.url}: served without the Content-Security-Policy")
+
+    def on_console(message):
+        if "Content Security Policy" in message.text:
+            problems.append(f"{tab.url}: {message.text}")
+
+    tab.on("response", on_response)
+    tab.on("console", on_console)
+    tab.on("pageerror", lambda error: problems.append(f"{tab.url}: uncaught {error}"))
+
+
+def refusals_expected(request):
+    """What the test's ``csp_refuses`` marker says the policy refuses on purpose (parts of the console messages)."""
+    marker = request.node.get_closest_marker("csp_refuses")
+    return marker.args if marker else ()
+
+
 @pytest.fixture
 def page(browser, request):
-    """A browser tab; a failing test leaves a screenshot in test-artifacts/."""
+    """A browser tab; the test fails if a page breaks the Content-Security-Policy (see
+    ``watch_content_security_policy``). A failing test leaves a screenshot in test-artifacts/."""
     context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
     tab = context.new_page()
+    problems = []
+    watch_content_security_policy(tab, problems)
     yield tab
     failed = getattr(request.node, "rep_call", None)
     if failed is not None and failed.failed:
         ARTIFACTS.mkdir(exist_ok=True)
         tab.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
     context.close()
+    expected = refusals_expected(request)
+    problems = [problem for problem in problems if not any(part in problem for part in expected)]
+    assert problems == [], "The page broke the Content-Security-Policy:\n" + "\n".join(problems)
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ import itertools
 import json
 import re
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.contrib.auth.models import User
@@ -27,6 +28,7 @@ from proteins.models import (
     Publication,
     SourceDatabase,
 )
+from tests.quirk_pages import IN_VITRO_SITE, LOCATED_SITE, page_text, write_page
 
 pytestmark = pytest.mark.django_db
 
@@ -439,13 +441,13 @@ def test_gmt_has_one_line_per_tf_with_its_targets(client, tflink):
     tfs = Interaction.objects.public().filter(organism__taxon_id=6239).values("tf").distinct().count()
     assert len(text.splitlines()) == len(sets) == tfs
     targets = Interaction.objects.filter(tf__accession="O01789").values_list("target__accession", flat=True)
-    assert sorted(sets["O01789"]) == sorted(targets)
-    assert "rps-1" in {line.split("\t")[0]: line for line in by_name.splitlines()}["him-1"].split("\t")
+    assert sorted(sets["him-1_O01789"]) == sorted(targets)
+    assert "rps-1" in {line.split("\t")[0]: line for line in by_name.splitlines()}["him-1_O01789"].split("\t")
 
 
 def test_one_interaction_can_be_fetched_in_every_format(client, world):
     pk = world[2].pk
-    for file_format, start in (("tsv", "UniprotID.TF"), ("mitab", "#ID(s)"), ("gmt", "P04637\t"), ("ndjson", "{")):
+    for file_format, start in (("tsv", "UniprotID.TF"), ("mitab", "#ID(s)"), ("gmt", "TP53_P04637\t"), ("ndjson", "{")):
         response, text = streamed(client, f"/api/interactions/{pk}/?format={file_format}")
         assert text.startswith(start), file_format
         assert response["Content-Disposition"].startswith(f'attachment; filename="interaction_{pk}.')
@@ -690,3 +692,114 @@ def test_api_page_shows_curl_and_python_examples_and_is_in_the_menu(client):
     assert "updated_since=" in html
     assert 'href="/about-api/"' in client.get("/").content.decode()
     assert 'href="/api/docs/"' in html and 'href="/api/schema/"' in html
+
+
+# Errors: cursors and the query parameters of a record's own address.
+
+LISTS = ["interactions", "proteins", "binding-sites", "organisms", "sources", "methods"]
+
+
+@pytest.mark.parametrize("endpoint", LISTS)
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "!!!",  # no base64 at all: DRF read it as no cursor, the first page
+        "%20%20%20%20",
+        "eD0x",  # x=1: no part DRF writes
+        "cj0y",  # r=2
+    ],
+)
+def test_a_malformed_cursor_is_400_json_naming_the_cursor_on_every_list(client, world, endpoint, cursor):
+    make_binding_sites()
+
+    body = get_json(client, f"/api/{endpoint}/?cursor={cursor}", status=400)
+
+    assert list(body["detail"]) == ["cursor"]
+    assert body["error"].startswith("Bad Request: cursor: ")
+
+
+def detail_urls(world):
+    """The address of one record of each endpoint."""
+    make_binding_sites()
+    return {
+        "interactions": f"/api/interactions/{world[1].pk}/",
+        "proteins": "/api/proteins/P04637/",
+        "binding-sites": "/api/binding-sites/TFLinkSS0/",
+        "organisms": "/api/organisms/9606/",
+        "sources": f"/api/sources/{SourceDatabase.objects.get(name='GTRD').pk}/",
+        "methods": f"/api/methods/{DetectionMethod.objects.get(name=CHIP).pk}/",
+    }
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "query", "parameter"),
+    [
+        *((endpoint, "cursor=cD0x", "cursor") for endpoint in LISTS),
+        *((endpoint, "page_size=5", "page_size") for endpoint in LISTS),
+        # Filters that match the record: they were applied, so the same address answered 200 or 404.
+        ("interactions", "tf=TP53", "tf"),
+        ("proteins", "organism=9606", "organism"),
+        ("binding-sites", "tf=TP53", "tf"),
+        ("interactions", "by=x", "by"),
+        ("interactions", "by=name", "by"),
+    ],
+)
+def test_a_records_address_refuses_any_parameter_but_format_with_400_json(client, world, endpoint, query, parameter):
+    url = detail_urls(world)[endpoint]
+
+    body = get_json(client, f"{url}?{query}", status=400)
+
+    assert list(body["detail"]) == [parameter]
+    assert body["error"].startswith(f"Bad Request: {parameter}: ")
+    get_json(client, f"{url}?format=json")
+
+
+def test_by_without_the_gmt_format_is_400_on_the_list_and_taken_with_it(client, world):
+    body = get_json(client, "/api/interactions/?tf=TP53&by=name", status=400)
+
+    assert body["detail"] == {"by": ["Only the gmt format takes by: add format=gmt."]}
+    _response, text = streamed(client, f"/api/interactions/{world[1].pk}/?format=gmt&by=name")
+    assert text.split("\t")[0] == "TP53_P04637"
+    _response, text = streamed(client, "/api/interactions/?tf=TP53&by=gene_id", HTTP_ACCEPT="text/x-gmt")
+    assert text.split("\t")[2:] == ["581", "4193", "8969", "85235\n"]
+
+
+# Binding sites without a genome location, encoded genome-browser links, table ids.
+
+
+def test_binding_sites_without_a_location_are_served_with_nulls_and_left_out_of_region_searches(client, tmp_path):
+    import_pages([write_page(tmp_path, page_text(binding_sites=f"{IN_VITRO_SITE}\n{LOCATED_SITE}"))])
+
+    sites = {site["tflink_id"]: site for site in all_pages(client, "/api/binding-sites/?tf=Q21446")}
+    in_region = all_pages(client, "/api/binding-sites/?tf=Q21446&region=chrX:1-9000000000")
+
+    in_vitro = sites["TFLinkLS04951731"]
+    assert {key: in_vitro[key] for key in ("assembly", "chromosome", "start", "end", "strand", "score")} == {
+        "assembly": "",
+        "chromosome": "",
+        "start": None,
+        "end": None,
+        "strand": "",
+        "score": None,
+    }
+    assert in_vitro["genome_browser_url"] is None
+    assert (in_vitro["source_databases"], in_vitro["detection_methods"]) == (["JASPAR"], ["selex"])
+    assert [site["tflink_id"] for site in in_region] == ["TFLinkLS04951732"]
+
+
+def test_binding_site_genome_browser_url_keeps_an_odd_assembly_inside_db(client, world):
+    make_binding_sites()
+    BindingSite.objects.filter(tflink_id="TFLinkSS1").update(assembly="hg38&x=<y>")
+
+    url = get_json(client, "/api/binding-sites/TFLinkSS1/")["genome_browser_url"]
+
+    assert url.startswith("https://genome.ucsc.edu/cgi-bin/hgTracks?")
+    assert parse_qs(urlsplit(url).query) == {"db": ["hg38&x=<y>"], "position": ["chr17:150-170"]}
+
+
+def test_binding_site_is_found_by_the_tflinklt_id_of_a_binding_site_table(client, tmp_path):
+    import_pages([write_page(tmp_path, page_text(binding_sites=LOCATED_SITE))])
+
+    site = get_json(client, "/api/binding-sites/TFLinkLT04951732/")
+
+    assert site["tflink_id"] == "TFLinkLS04951732"

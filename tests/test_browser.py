@@ -1,6 +1,7 @@
 """End to end in headless Chromium: what a visiting biologist does, click by click."""
 
 import pytest
+from playwright.sync_api import expect
 
 from proteins.models import Interaction
 
@@ -34,14 +35,13 @@ def test_search_entry_page_network_and_download(page, live_server, sample_data, 
     assert page.locator("#tfs tbody tr").count() == 50
 
     network = page.locator("#network")
-    page.wait_for_function("document.getElementById('network').dataset.nodeCount !== undefined")
     # The default cap is 100 partners: BAX and 100 of its 571 TFs.
-    assert network.get_attribute("data-node-count") == "101"
+    expect(network).to_have_attribute("data-node-count", "101")
     assert "Showing 100 of 571 interactions." in page.locator("#network-status").inner_text()
 
     page.fill("#network-limit", "5")
     page.click("#network-redraw")
-    page.wait_for_function("document.getElementById('network').dataset.nodeCount === '6'")
+    expect(network).to_have_attribute("data-node-count", "6")
     partner = page.evaluate("window.portalNetwork.nodes('[center = 0]')[0].id()")
     x, y = network_node_position(page, partner)
     page.mouse.click(x, y)
@@ -62,7 +62,7 @@ def test_search_entry_page_network_and_download(page, live_server, sample_data, 
 
 def test_network_png_export_downloads_an_image(page, live_server, sample_data, tmp_path):
     page.goto(f"{live_server.url}/protein/P46152/")
-    page.wait_for_function("document.getElementById('network').dataset.nodeCount === '7'")
+    expect(page.locator("#network")).to_have_attribute("data-node-count", "7")
 
     with page.expect_download() as download_info:
         page.click("#network-png")
@@ -71,3 +71,67 @@ def test_network_png_export_downloads_an_image(page, live_server, sample_data, t
     download_info.value.save_as(saved)
     assert download_info.value.suggested_filename == "P46152_network.png"
     assert saved.read_bytes().startswith(b"\x89PNG")
+
+
+# The Content-Security-Policy: the ``page`` fixture fails a test whose pages come without it or
+# break it (a refused script, style, image, fetch or worker) or throw a script error.
+
+
+def test_public_pages_work_under_the_content_security_policy(page, live_server, sample_data):
+    base = live_server.url
+    for address, heading in (
+        ("/", "Transcription factor → target gene interactions"),
+        ("/search/?q=sp", "Search"),
+        ("/browse/9606/", "Proteins of Homo sapiens"),
+        ("/interaction/P08047/Q07812/", "SP1 → BAX"),
+        ("/downloads/", "Downloads"),
+        ("/about-api/", "REST API"),
+        ("/pages/cite/", "How to cite"),
+    ):
+        page.goto(base + address)
+        expect(page.locator("h1")).to_contain_text(heading)
+
+    page.goto(f"{base}/protein/P46152/")
+    expect(page.locator("#network")).to_have_attribute("data-node-count", "7")
+    # Cytoscape's container rule comes from static/css/network.css, not from a <style> it injects.
+    assert page.eval_on_selector("#network", "element => getComputedStyle(element).position") == "relative"
+    page.fill("#network-limit", "3")
+    page.click("#network-redraw")
+    expect(page.locator("#network")).to_have_attribute("data-node-count", "4")
+
+
+def test_swagger_ui_lists_and_runs_the_api_operations(page, live_server, sample_data):
+    page.goto(f"{live_server.url}/api/docs/")
+    organisms = page.locator(".opblock-get", has_text="/api/organisms/").first
+    expect(organisms).to_be_visible()
+    expect(page.locator(".opblock-get", has_text="/api/interactions/").first).to_be_visible()
+
+    organisms.locator(".opblock-summary").click()
+    organisms.get_by_role("button", name="Try it out").click()
+    organisms.get_by_role("button", name="Execute").click()
+    answer = organisms.locator(".live-responses-table")
+    expect(answer.locator("tr.response .response-col_status")).to_have_text("200")
+    expect(answer).to_contain_text('"name": "Homo sapiens"')
+
+
+@pytest.mark.csp_refuses("https://cdn.redoc.ly/redoc/logo-mini.svg")
+def test_redoc_shows_and_searches_the_api_reference(page, live_server, sample_data):
+    answered = []  # a request the policy refuses gets no response
+    page.on("response", lambda response: answered.append(response.url))
+    page.goto(f"{live_server.url}/api/redoc/")
+    expect(page.locator("h1").first).to_have_text("TF-target curation portal API (1.0.0)")
+    expect(page.get_by_role("menuitem").filter(has_text="interactions").first).to_be_visible()
+
+    page.get_by_placeholder("Search...").fill("binding sites")
+    expect(page.locator("[data-role='search:results'] li").first).to_be_visible()
+    expect(page.get_by_alt_text("redocly logo")).to_have_count(0)  # refused, so Redoc left it out
+    assert [url for url in answered if not url.startswith((live_server.url, f"blob:{live_server.url}"))] == []
+
+
+def test_browsable_api_shows_the_interactions_and_their_filters(page, live_server, sample_data):
+    page.goto(f"{live_server.url}/api/interactions/?tf=P08047")
+    expect(page.locator("h1")).to_have_text("Interaction List")
+    expect(page.locator(".response-info")).to_contain_text('"accession": "Q07812"')
+
+    page.get_by_role("button", name="Filters").click()
+    expect(page.locator("#filtersModal")).to_be_visible()

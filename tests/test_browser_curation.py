@@ -80,3 +80,34 @@ def test_curator_flags_and_reviewer_decides_and_the_public_site_follows(page, li
     assert api.status == 200
     rows = api.json()["results"]
     assert [(row["target"]["accession"], row["status"]) for row in rows] == [(BAX, "approved")]
+
+
+def test_staff_flag_in_the_admin_read_the_history_and_export(page, live_server, sample_data):
+    """The admin's pages under the Content-Security-Policy (the ``page`` fixture fails on a breach)."""
+    User.objects.create_superuser("ada", password=PASSWORD)
+    base = live_server.url
+    page.goto(f"{base}/admin/")
+    page.get_by_label("Username").fill("ada")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.locator("h1")).to_have_text("Site administration")
+
+    page.goto(f"{base}/admin/proteins/interaction/?q={SP1}")
+    page.locator("#result_list tbody tr", has_text="BAX").locator("input.action-select").check()
+    expect(page.locator(".action-counter")).to_have_text("1 of 2 selected")
+    page.locator("select[name=action]").select_option(label="Flag selected interactions for review (asks for a reason)")
+    page.get_by_role("button", name="Go").click()
+    page.get_by_label("Reason to flag").fill("Peak far from the promoter")
+    page.get_by_role("button", name="Flag 1 interaction").click()
+    expect(page.locator(".messagelist")).to_contain_text("Flagged 1 interaction.")
+
+    page.locator("#result_list tbody tr", has_text="BAX").locator("th a").click()
+    page.get_by_role("link", name="History", exact=True).click()
+    expect(page.locator("#change-history tbody")).to_contain_text("flag: Peak far from the promoter")
+
+    page.goto(f"{base}/admin/proteins/interaction/export/")
+    fields = page.locator('.selectable-field-export-row input[type="checkbox"]')
+    expect(fields.first).to_be_checked()
+    page.get_by_label("Select all").uncheck()
+    for index in range(fields.count()):
+        expect(fields.nth(index)).not_to_be_checked()

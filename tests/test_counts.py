@@ -294,7 +294,9 @@ def test_a_spreadsheet_of_interactions_is_counted_when_imported(admin_client, ne
 
     from proteins.resources import InteractionResource
 
-    result = InteractionResource().import_data(Dataset().load(sheet, format="csv"), dry_run=False)
+    result = InteractionResource().import_data(
+        Dataset().load(sheet, format="csv"), dry_run=False, user=User.objects.get(username="admin")
+    )
 
     assert not result.has_errors() and not result.has_validation_errors()
     assert Protein.objects.get(pk=network[4].pk).small_scale_count == 1

@@ -4,9 +4,9 @@ import pytest
 from django.contrib.auth.models import Group, User
 
 from curation import workflow
-from curation.models import CurationEvent
+from curation.models import CurationEvent, PendingSourceChange
 from proteins.importer import import_pages
-from proteins.models import Interaction
+from proteins.models import DetectionMethod, Interaction, SourceDatabase
 
 pytestmark = pytest.mark.django_db
 
@@ -96,15 +96,21 @@ def test_roles_limit_who_may_do_what(people, interaction, role, action, message)
 
 
 @pytest.mark.parametrize(
-    ("start", "action"),
-    [("approved", "approve"), ("approved", "flag"), ("rejected", "reject"), ("unreviewed", "reopen")],
+    ("start", "action", "refusal"),
+    [
+        ("approved", "approve", "An approved interaction cannot be approved."),
+        ("approved", "flag", "An approved interaction cannot be flagged."),
+        ("rejected", "reject", "A rejected interaction cannot be rejected."),
+        ("unreviewed", "reopen", "An unreviewed interaction cannot be reopened."),
+    ],
 )
-def test_transitions_outside_the_state_machine_are_refused(people, interaction, start, action):
+def test_transitions_outside_the_state_machine_are_refused(people, interaction, start, action, refusal):
     Interaction.objects.filter(pk=interaction.pk).update(status=start)
     interaction.refresh_from_db()
 
-    with pytest.raises(workflow.CurationError, match=f"A {start} interaction cannot be"):
+    with pytest.raises(workflow.CurationError) as refused:
         workflow.transition(interaction, action, people["reviewer"], reason="because")
+    assert str(refused.value) == refusal
 
 
 def test_a_reviewer_never_approves_their_own_edit(people, interaction):
@@ -179,7 +185,7 @@ def test_bulk_acts_change_what_the_rules_allow_and_report_the_rest(people, fixtu
     done, refused = workflow.bulk_transition(interactions, "reject", people["reviewer"], "not in liver")
 
     assert len(done) == len(interactions) - 1
-    assert refused == [(interactions[0], "A approved interaction cannot be rejected.")]
+    assert refused == [(interactions[0], "An approved interaction cannot be rejected.")]
     assert Interaction.objects.filter(target__accession="P46152", status=Status.REJECTED).count() == len(done)
 
 
@@ -197,3 +203,33 @@ def test_rejected_interactions_leave_the_public_queryset(people, interaction):
     workflow.reject(interaction, people["reviewer"], "wrong organism")
 
     assert not Interaction.objects.public().filter(pk=interaction.pk).exists()
+
+
+# Source databases and detection methods are one record per name, whatever its case.
+
+
+def test_evidence_edit_takes_source_and_method_names_in_any_case(people, interaction):
+    workflow.edit_evidence(
+        interaction,
+        people["curator"],
+        interaction.version,
+        source_databases=["trrust", "NewDB", "newdb"],
+        detection_methods=["Inferred By Curator"],
+        pmids=[],
+        small_scale=False,
+    )
+
+    assert sorted(interaction.source_databases.values_list("name", flat=True)) == ["NewDB", "TRRUST"]
+    assert list(interaction.detection_methods.values_list("name", flat=True)) == ["inferred by curator"]
+    assert sorted(SourceDatabase.objects.values_list("name", flat=True)) == ["NewDB", "TRRUST"]
+
+
+def test_accepted_source_change_takes_names_in_any_case(people, interaction):
+    change = PendingSourceChange.objects.create(
+        interaction=interaction, source_databases=["trrust", "jaspar"], detection_methods=["INFERRED BY CURATOR"]
+    )
+
+    workflow.decide_source_change(change, people["curator"], accept=True)
+
+    assert sorted(interaction.source_databases.values_list("name", flat=True)) == ["TRRUST", "jaspar"]
+    assert list(DetectionMethod.objects.values_list("name", flat=True)) == ["inferred by curator"]

@@ -10,6 +10,7 @@ import openpyxl
 import pytest
 from django.contrib.auth.models import Group, Permission, User
 from django.contrib.messages import get_messages
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
@@ -20,7 +21,15 @@ from curation import workflow
 from curation.models import Comment, CurationEvent, PendingSourceChange
 from proteins import admin as proteins_admin
 from proteins.importer import import_pages
-from proteins.models import ImportRecord, ImportRun, Interaction, Organism, Protein
+from proteins.models import (
+    DetectionMethod,
+    ImportRecord,
+    ImportRun,
+    Interaction,
+    Organism,
+    Protein,
+    SourceDatabase,
+)
 from proteins.resources import InteractionResource, ProteinResource
 
 Status = Interaction.Status
@@ -181,7 +190,7 @@ def test_refused_items_are_listed_with_their_reasons_and_the_others_done(importe
     done, refused = shown_messages(response)
     assert done == "Approved 1 interaction."
     assert "Left 2 interactions unchanged" in refused
-    assert f"{decided}: A approved interaction cannot be approved." in refused
+    assert f"{decided}: An approved interaction cannot be approved." in refused
     assert f"{own_edit}: You edited this interaction last: another reviewer must approve it." in refused
 
 
@@ -323,6 +332,63 @@ def test_staff_who_may_change_interactions_but_is_no_curator_cannot_edit_evidenc
     assert Interaction.objects.get(pk=interaction.pk).version == 1
 
 
+def test_an_admin_edit_of_an_approved_interaction_sends_it_back_to_flagged_with_the_reason(
+    admin_client, imported, reviewer
+):
+    interaction = mitf()
+    workflow.approve(interaction, reviewer)
+    form = evidence_form(interaction, publications="27924024,29126285", reason="PMID 29126285 shows the peak")
+
+    response = admin_client.post(change_url(interaction), form)
+
+    assert response.status_code == 302
+    interaction.refresh_from_db()
+    assert (interaction.status, interaction.last_edited_by.username) == (Status.FLAGGED, "admin")
+    event = interaction.curation_events.first()
+    assert (event.action, event.from_status, event.to_status, event.reason) == (
+        CurationEvent.Action.EDIT,
+        Status.APPROVED,
+        Status.FLAGGED,
+        "PMID 29126285 shows the peak",
+    )
+
+
+def test_an_admin_edit_of_a_rejected_interaction_without_a_reason_is_refused_on_the_form(
+    admin_client, imported, reviewer
+):
+    interaction = mitf()
+    workflow.reject(interaction, reviewer, "no peak")
+
+    response = admin_client.post(change_url(interaction), evidence_form(interaction, publications="29126285"))
+
+    assert response.status_code == 200
+    assert (
+        "A rejected interaction goes back to flagged when its evidence changes: give the reviewers a reason."
+        in text_of(response)
+    )
+    interaction.refresh_from_db()
+    assert (interaction.status, interaction.version, interaction.last_edited_by) == (Status.REJECTED, 2, None)
+    assert list(interaction.publications.values_list("pmid", flat=True)) == [27924024]
+
+
+def test_an_interaction_entered_in_the_admin_is_a_curation_act_of_its_author(admin_client, imported):
+    tf = Protein.objects.get(accession="O75030")
+    target = Protein.objects.create(accession="Q9ZZZ1", gene_name="NEW1", organism=tf.organism)
+    form = {"tf": tf.pk, "target": target.pk, "organism": tf.organism_id, "seen_version": "", "reason": "Table 2"}
+
+    response = admin_client.post(reverse("admin:proteins_interaction_add"), form)
+
+    assert response.status_code == 302
+    entered = Interaction.objects.get(tf=tf, target=target)
+    event = entered.curation_events.get()
+    assert (entered.last_edited_by.username, event.actor.username, event.action, event.reason) == (
+        "admin",
+        "admin",
+        CurationEvent.Action.EDIT,
+        "Table 2",
+    )
+
+
 def test_history_is_shown_but_cannot_be_reverted(admin_client, imported, reviewer):
     interaction = interactions_of("P49335", 1)[0]
     workflow.flag(interaction, reviewer, "check the peak")
@@ -431,12 +497,16 @@ def test_staff_without_a_curation_role_cannot_decide_source_changes(curation_rec
 
 
 def export(client, model, file_format):
+    return read_table(exported_file(client, model, file_format), file_format)
+
+
+def exported_file(client, model, file_format):
     resource = f"{model._meta.model_name}resource"
     fields = (InteractionResource if model is Interaction else ProteinResource).Meta.fields
     data = {"format": FORMATS[file_format], "resource": "0", **{f"{resource}_{name}": "on" for name in fields}}
     response = client.post(reverse(f"admin:proteins_{model._meta.model_name}_export"), data)
     assert response.status_code == 200, response.content[:2000]
-    return read_table(response.content, file_format)
+    return response.content
 
 
 def read_table(content, file_format):
@@ -533,6 +603,61 @@ def test_export_is_refused_past_the_row_limit(admin_client, imported, monkeypatc
     assert "More than 100 rows selected" in text_of(response)
 
 
+# Imported names that a spreadsheet program would compute: MITF is "=1+2", its target "-2+3".
+FORMULA_LIKE = {"=1+2", "-2+3", "@SUM(A1:A9)", "+3-1"}
+
+
+@pytest.fixture
+def formula_names(db):
+    human = Organism.objects.get(name="Homo sapiens")
+    tf = Protein.objects.create(accession="O75030", gene_name="=1+2", organism=human)
+    target = Protein.objects.create(accession="P49335", gene_name="-2+3", organism=human)
+    interaction = Interaction.objects.create(tf=tf, target=target, organism=human)
+    interaction.source_databases.set([SourceDatabase.objects.create(name="@SUM(A1:A9)")])
+    interaction.detection_methods.set([DetectionMethod.objects.create(name="+3-1")])
+    return interaction
+
+
+@pytest.mark.parametrize("model", [Interaction, Protein])
+def test_xlsx_export_holds_formula_like_names_as_text_not_formulae(admin_client, formula_names, model):
+    sheet = openpyxl.load_workbook(io.BytesIO(exported_file(admin_client, model, "xlsx"))).active
+    cells = [cell for row in sheet.iter_rows() for cell in row]
+
+    assert [cell.coordinate for cell in cells if cell.data_type == "f"] == []
+    shown = {cell.value for cell in cells}
+    assert FORMULA_LIKE & shown == (FORMULA_LIKE if model is Interaction else {"=1+2", "-2+3"})
+
+
+@pytest.mark.parametrize("file_format", ["csv", "tsv"])
+def test_text_exports_neutralise_formulae_and_import_back_as_they_were(admin_client, formula_names, file_format):
+    content = exported_file(admin_client, Interaction, file_format)
+    _header, rows = read_table(content, file_format)
+
+    assert [cell for row in rows for cell in row if cell.startswith(("=", "+", "-", "@"))] == []
+    assert rows[0][2:7] == ["'=1+2", "'-2+3", "Homo sapiens", "'@SUM(A1:A9)", "'+3-1"]
+
+    sheet = SimpleUploadedFile(f"interactions.{file_format}", content)
+    data = {"format": FORMATS[file_format], "resource": "0", "import_file": sheet}
+    preview = admin_client.post(reverse("admin:proteins_interaction_import"), data)
+    confirm(admin_client, preview)
+
+    interaction = Interaction.objects.get(pk=formula_names.pk)
+    assert list(interaction.source_databases.values_list("name", flat=True)) == ["@SUM(A1:A9)"]
+    assert list(interaction.detection_methods.values_list("name", flat=True)) == ["+3-1"]
+    assert (interaction.version, interaction.curation_events.count()) == (1, 0)  # unchanged: skipped
+
+
+def test_downloads_and_the_api_give_formula_like_names_verbatim(client, formula_names):
+    cache.clear()
+    row = "O75030\tP49335\t-\t-\t=1+2\t-2+3\t+3-1\t-\tHomo sapiens\t@SUM(A1:A9)\tNo"
+
+    download = client.get(reverse("proteins:organism_tsv", args=[9606]))
+    api = client.get("/api/interactions/", {"tf": "O75030", "format": "tsv"})
+
+    assert row in b"".join(download.streaming_content).decode().splitlines()
+    assert row in b"".join(api.streaming_content).decode().splitlines()
+
+
 def upload_sheet(client, rows, name="interactions.csv"):
     """The import's first step: a dry run with its preview; returns the response."""
     out = io.StringIO()
@@ -585,7 +710,34 @@ def test_interaction_import_replaces_the_evidence_of_an_unreviewed_interaction(a
 
     interaction = mitf()
     assert sorted(interaction.source_databases.values_list("name", flat=True)) == ["GTRD", "ReMap"]
-    assert (interaction.version, interaction.status, interaction.last_edited_by) == (2, Status.UNREVIEWED, None)
+    assert (interaction.version, interaction.status, interaction.last_edited_by.username) == (
+        2,
+        Status.UNREVIEWED,
+        "admin",
+    )
+
+
+def test_a_reviewer_who_imported_a_spreadsheet_cannot_approve_what_it_changed(imported, reviewer):
+    importer = staff("ida", "reviewer", permissions=["add_interaction", "change_interaction"])
+    client = signed_in(importer)
+    rows = [SHEET_HEADER, ["O75030", "P49335", "GTRD;ReMap", "chromatin immunoprecipitation assay", "27924024", "No"]]
+    confirm(client, upload_sheet(client, rows, name="mitf.csv"))
+
+    refused = act(client, "approve_selected", [mitf()], index=0)
+    assert mitf().status == Status.UNREVIEWED
+    approved = act(signed_in(reviewer), "approve_selected", [mitf()], index=0)
+
+    why = f"{mitf()}: You edited this interaction last: another reviewer must approve it."
+    assert any(why in message for message in shown_messages(refused))
+    assert shown_messages(approved) == ["Approved 1 interaction."]
+    assert mitf().status == Status.APPROVED
+    edit = CurationEvent.objects.get(interaction=mitf(), action=CurationEvent.Action.EDIT)
+    assert (edit.actor, edit.from_status, edit.to_status, edit.reason) == (
+        importer,
+        Status.UNREVIEWED,
+        Status.UNREVIEWED,
+        "spreadsheet import: mitf.csv, row 1",
+    )
 
 
 def test_interaction_import_skips_curated_interactions_and_says_so(admin_client, imported, reviewer):
@@ -841,6 +993,18 @@ def test_upload_needs_the_csrf_token(db, fixture_pages, uploader):
     assert upload(client, page_file(fixture_pages, "P09022.md")).status_code == 403
 
 
+def test_more_files_than_django_reads_at_once_are_refused_on_the_upload_form(db, uploader, settings):
+    too_many = settings.DATA_UPLOAD_MAX_NUMBER_FILES + 1
+    files = [SimpleUploadedFile(f"P{number:05d}.md", b"") for number in range(too_many)]
+
+    response = upload(signed_in(uploader), *files)
+
+    assert "At most 100 files at once: put the pages in a .zip archive." in text_of(response)
+    assert 'type="file" name="files"' in text_of(response)
+    assert (response.status_code, response.context["stage"]) == (400, "form")
+    assert domain_rows()["runs"] == 0
+
+
 def test_import_runs_page_offers_the_upload_and_shows_the_uploader(admin_client, db, fixture_pages):
     preview = upload(admin_client, page_file(fixture_pages, "P09022.md"))
     confirm_upload(admin_client, preview)
@@ -870,3 +1034,46 @@ def test_an_upload_after_curation_keeps_the_curated_interaction_and_holds_the_ch
     assert (change.interaction, change.source_databases) == (mitf(), ["ReMap"])
     assert change.import_record == ImportRun.objects.latest("started_at").records.get(path="P49335.md")
     assert list(mitf().source_databases.values_list("name", flat=True)) == ["GTRD"]
+
+
+# Names in any case; numbers beyond the database's columns.
+
+
+def test_interaction_import_matches_source_and_method_names_in_any_case(admin_client, imported):
+    rows = [SHEET_HEADER, ["O75030", "P49335", "gtrd;REMAP", "CHROMATIN IMMUNOPRECIPITATION ASSAY", "27924024", "No"]]
+
+    confirm(admin_client, upload_sheet(admin_client, rows))
+
+    interaction = mitf()
+    assert sorted(interaction.source_databases.values_list("name", flat=True)) == ["GTRD", "ReMap"]
+    assert list(interaction.detection_methods.values_list("name", flat=True)) == ["chromatin immunoprecipitation assay"]
+    assert SourceDatabase.objects.filter(name__iexact="gtrd").count() == 1
+
+
+def test_interaction_import_of_the_same_names_in_another_case_leaves_the_interaction_unchanged(admin_client, imported):
+    rows = [SHEET_HEADER, ["O75030", "P49335", "gtrd", "CHROMATIN IMMUNOPRECIPITATION ASSAY", "27924024", "No"]]
+
+    preview = upload_sheet(admin_client, rows)
+
+    assert [row.import_type for row in preview.context["result"].rows] == ["skip"]
+    confirm(admin_client, preview)
+    assert (mitf().version, mitf().last_edited_by_id, mitf().curation_events.count()) == (1, None, 0)
+
+
+def test_upload_of_a_page_with_a_20_digit_gene_id_names_it_and_imports_the_others(db, fixture_pages, uploader):
+    client = signed_in(uploader)
+    bad_text = (
+        (fixture_pages / "P49335.md").read_text().replace("MITF,O75030,4286,", "MITF,O75030,12345678901234567890,")
+    )
+
+    preview = upload(client, page_file(fixture_pages, "P49335.md", bad_text), page_file(fixture_pages, "P09022.md"))
+
+    (failure,) = preview.context["report"].failures
+    assert (failure.path, failure.field, failure.row) == ("P49335.md", "tfs", 2)
+    assert "NCBI Gene id 12345678901234567890 is out of range" in failure.message
+    done = confirm_upload(client, preview)
+    assert done.status_code == 200
+    run = ImportRun.objects.get()
+    assert (run.finished_at is not None, run.pages_created, run.pages_failed) == (True, 1, 1)
+    assert Protein.objects.filter(accession="P09022").exists()
+    assert not Protein.objects.filter(accession="P49335").exists()

@@ -299,7 +299,8 @@ def test_each_transition_is_allowed_only_from_its_states(reviewer, action, start
         assert interaction.status == rule.target
     else:
         assert response.status_code == 400
-        assert error_message(response) == f"A {start} interaction cannot be {workflow.past(action)}."
+        article = "An" if start in (Status.UNREVIEWED, Status.APPROVED) else "A"
+        assert error_message(response) == f"{article} {start} interaction cannot be {workflow.past(action)}."
         assert interaction.status == start
         assert interaction.version == 1
 
@@ -324,7 +325,7 @@ def test_reason_is_required_to_flag_reject_and_reopen(reviewer, action, start, b
     response = token_client(reviewer).post(act_url(interaction, action), body, format="json")
 
     assert response.status_code == 400
-    assert error_message(response) == f"A reason is required to {action} an interaction."
+    assert error_message(response) == {"reason": [f"A reason is required to {action} an interaction."]}
     assert not CurationEvent.objects.exists()
 
 
@@ -364,7 +365,7 @@ def test_reviewer_who_edited_the_evidence_last_cannot_approve_it(reviewer):
 def test_reviewer_may_reject_their_own_edit(reviewer):
     interaction = make_interaction(Status.FLAGGED)
     workflow.edit_evidence(
-        interaction, reviewer, None, source_databases=[], detection_methods=[], pmids=[], small_scale=False
+        interaction, reviewer, None, source_databases=[], detection_methods=[], pmids=[], small_scale=True
     )
 
     assert act(token_client(reviewer), interaction, "reject", reason="no evidence left").status_code == 200
@@ -553,3 +554,20 @@ def test_served_schema_lists_the_curation_endpoints():
     paths = response.json()["paths"]
     for endpoint in [*TRANSITIONS, "curation", "comments", "events"]:
         assert f"/api/interactions/{{id}}/{endpoint}/" in paths
+
+
+@pytest.mark.django_db
+def test_served_schema_says_which_reasons_are_required_and_not_blank():
+    schema = APIClient().get(reverse("api:schema"), {"format": "json"}).json()
+
+    def body(endpoint):
+        reference = schema["paths"][f"/api/interactions/{{id}}/{endpoint}/"]["post"]["requestBody"]
+        name = reference["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+        return schema["components"]["schemas"][name]
+
+    for action in ("flag", "reject", "reopen"):
+        assert "reason" in body(action)["required"]
+        assert body(action)["properties"]["reason"]["minLength"] == 1
+    assert "reason" not in body("approve").get("required", [])
+    assert "minLength" not in body("approve")["properties"]["reason"]
+    assert body("comments")["properties"]["text"]["minLength"] == 1

@@ -159,7 +159,9 @@ def test_reimport_updates_unreviewed_interactions_freely(reimported):
     assert not PendingSourceChange.objects.filter(interaction=pbx3).exists()
 
 
-def test_accepting_a_held_change_applies_it_and_keeps_the_decision(reimported, curator, curated):
+def test_accepting_a_held_change_applies_it_and_sends_the_approved_interaction_back_to_flagged(
+    reimported, curator, curated
+):
     _status, version, _held = curated[MITF]
 
     workflow.decide_source_change(pending(MITF), curator, accept=True)
@@ -170,10 +172,16 @@ def test_accepting_a_held_change_applies_it_and_keeps_the_decision(reimported, c
         "pmids": [11111111, 27924024],
         "small_scale": True,
     }
-    assert (interaction(MITF).status, interaction(MITF).version) == (Status.APPROVED, version + 1)
+    accepted = interaction(MITF)
+    assert (accepted.status, accepted.version, accepted.last_edited_by) == (Status.FLAGGED, version + 1, curator)
     assert pending(MITF).decision == PendingSourceChange.Decision.ACCEPTED
-    event = CurationEvent.objects.get(interaction=interaction(MITF), action=CurationEvent.Action.ACCEPT_SOURCE)
-    assert (event.actor, event.reason) == (curator, pending(MITF).describe())
+    event = CurationEvent.objects.get(interaction=accepted, action=CurationEvent.Action.ACCEPT_SOURCE)
+    assert (event.actor, event.from_status, event.to_status, event.reason) == (
+        curator,
+        Status.APPROVED,
+        Status.FLAGGED,
+        pending(MITF).describe(),
+    )
 
 
 def test_dismissing_a_held_change_leaves_the_curated_evidence(reimported, curator, curated):

@@ -375,9 +375,9 @@ def test_reviewer_approves_rejects_and_reopens(people, pair, setting):
 @pytest.mark.parametrize(
     ("start", "action", "message"),
     [
-        ("approved", "approve", "A approved interaction cannot be approved."),
+        ("approved", "approve", "An approved interaction cannot be approved."),
         ("flagged", "flag", "A flagged interaction cannot be flagged."),
-        ("unreviewed", "reopen", "A unreviewed interaction cannot be reopened."),
+        ("unreviewed", "reopen", "An unreviewed interaction cannot be reopened."),
     ],
 )
 def test_transitions_outside_the_state_machine_are_refused_with_the_rule(people, pair, start, action, message):
@@ -449,6 +449,97 @@ def test_evidence_edit_saves_lists_pubmed_ids_and_the_small_scale_flag(people, p
     assert "cora edit evidence checked the papers" in history
     assert "source databases : added ReMap" in history
     assert "publications : added PMID 26578589, PMID 27924024" in history
+
+
+def test_an_evidence_edit_of_an_approved_interaction_sends_it_back_to_flagged_with_the_reason(people, pair):
+    workflow.approve(pair, people["reviewer"])
+    pair.refresh_from_db()
+
+    response = edit(signed_in(people["curator"]), pair, pair.version, sources="GTRD", reason="TRRUST withdrew it")
+
+    assert response.status_code == 302
+    event = pair.curation_events.first()
+    assert (event.actor, event.action, event.from_status, event.to_status, event.reason) == (
+        people["curator"],
+        CurationEvent.Action.EDIT,
+        Status.APPROVED,
+        Status.FLAGGED,
+        "TRRUST withdrew it",
+    )
+    assert status_of(pair) == Status.FLAGGED
+    public = Client().get(pair.get_absolute_url())
+    assert "This interaction is under review" in text_of(public)
+    assert "Curation status flagged" in text_of(public)
+
+
+def test_saving_an_approved_interactions_evidence_unchanged_keeps_it_approved_and_says_so(people, pair):
+    workflow.approve(pair, people["reviewer"])
+    pair.refresh_from_db()
+    sources = ";".join(pair.source_databases.values_list("name", flat=True)).upper()
+    methods = ";".join(pair.detection_methods.values_list("name", flat=True))
+    pmids = " ".join(str(pmid) for pmid in pair.publications.values_list("pmid", flat=True))
+
+    response = edit(
+        signed_in(people["curator"]), pair, pair.version, sources, methods, pmids, pair.small_scale, reason="looked"
+    )
+
+    assert "The evidence is as it was: nothing to save." in text_of(response)
+    assert status_of(pair) == Status.APPROVED
+    assert pair.curation_events.filter(action=CurationEvent.Action.EDIT).count() == 0
+
+
+def test_an_evidence_edit_of_a_rejected_interaction_makes_it_public_again_under_review(people, pair):
+    workflow.reject(pair, people["reviewer"], "no binding site")
+    pair.refresh_from_db()
+    assert Client().get(pair.get_absolute_url()).status_code == 404
+
+    edit(signed_in(people["curator"]), pair, pair.version, sources="GTRD", pmids="9111345", reason="new ChIP-seq")
+
+    public = Client().get(pair.get_absolute_url())
+    assert public.status_code == 200
+    assert "This interaction is under review" in text_of(public)
+    assert (Protein.objects.get(accession="Q07812").tf_count, Protein.objects.get(accession="P04637").target_count) == (
+        1,
+        1,
+    )
+    event = pair.curation_events.first()
+    assert (event.from_status, event.to_status, event.reason) == (Status.REJECTED, Status.FLAGGED, "new ChIP-seq")
+
+
+def test_the_editor_of_an_approved_interaction_cannot_approve_it_again(people, pair):
+    workflow.approve(pair, people["other_reviewer"])
+    pair.refresh_from_db()
+    reviewer = signed_in(people["reviewer"])
+    assert edit(reviewer, pair, pair.version, sources="GTRD\nReMap", reason="ReMap peak").status_code == 302
+    pair.refresh_from_db()
+
+    refused = act(reviewer, pair, "approve")
+
+    assert refused.status_code == 403
+    assert "You edited this interaction last: another reviewer must approve it." in text_of(refused)
+    assert status_of(pair) == Status.FLAGGED
+    assert act(signed_in(people["other_reviewer"]), pair, "approve").status_code == 302
+    assert status_of(pair) == Status.APPROVED
+
+
+def test_an_evidence_edit_of_an_approved_interaction_needs_a_reason(people, pair):
+    workflow.approve(pair, people["reviewer"])
+    pair.refresh_from_db()
+
+    response = edit(signed_in(people["curator"]), pair, pair.version, sources="GTRD")
+
+    assert response.status_code == 400
+    assert (
+        "An approved interaction goes back to flagged when its evidence changes: give the reviewers a reason."
+        in text_of(response)
+    )
+    assert "This interaction is approved: saving other evidence sends it back to flagged" in text_of(response)
+    pair.refresh_from_db()
+    assert (pair.status, pair.last_edited_by, evidence_source_names(pair)) == (
+        Status.APPROVED,
+        None,
+        {"GTRD", "TRRUST"},
+    )
 
 
 @pytest.mark.parametrize(
@@ -618,7 +709,7 @@ def several(pair):
 def test_bulk_approve_reports_what_was_done_and_what_was_refused(people, several):
     Interaction.objects.filter(pk=several[0].pk).update(status=Status.REJECTED)
     workflow.edit_evidence(
-        several[1], people["reviewer"], 1, source_databases=["GTRD"], detection_methods=[], pmids=[], small_scale=False
+        several[1], people["reviewer"], 1, source_databases=["GTRD"], detection_methods=[], pmids=[1], small_scale=False
     )
     client = signed_in(people["reviewer"])
 
@@ -799,6 +890,20 @@ def test_queue_pages_cover_every_row_once_without_counting_them(people, catalogu
     assert "Rows 51 to 61" in text_of(third)
 
 
+@pytest.mark.parametrize(("params", "size"), [({}, 50), ({"per_page": 25}, 25), ({"per_page": 50}, 50)])
+def test_queue_says_which_rows_it_shows_and_its_box_the_page_size(people, params, size):
+    hub = protein("P40000", "HUB")
+    for index in range(60):
+        interaction(hub, protein(f"O4{index:04d}", f"ZNF{index}"))
+
+    response = queue(signed_in(people["curator"]), **params)
+
+    assert f"Rows 1 to {size} (more on the next page)." in text_of(response)
+    assert len(shown_ids(response)) == size
+    box = re.search(r'<select name="per_page".*?</select>', response.content.decode(), flags=re.S).group()
+    assert re.findall(r'<option value="(\d+)" selected>', box) == [str(size)]
+
+
 def test_queue_never_counts_all_interactions(people, catalogue):
     client = signed_in(people["curator"])
     with CaptureQueriesContext(connection) as queries:
@@ -877,7 +982,8 @@ def test_bulk_acts_keep_a_history_whose_evidence_diffs_are_true(people, pair):
 
     # Newest first: the edit removed TRRUST and nothing else; the approve changed no evidence.
     assert re.search(
-        r"cora edit evidence TRRUST withdrawn last edited by : - → cora source databases : removed TRRUST "
+        r"cora edit evidence: approved → flagged TRRUST withdrawn last edited by : - → cora "
+        r"source databases : removed TRRUST "
         r"\S+ \S+ rex approve: unreviewed → approved \S+ \S+ \(system\) changed",
         history,
     )

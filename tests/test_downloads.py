@@ -6,8 +6,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from proteins.importer import import_pages
-from proteins.models import Interaction, Protein
-from proteins.parser import parse_interaction_table
+from proteins.models import BindingSite, Interaction, Protein
+from proteins.parser import BINDING_SITE_DOWNLOAD_COLUMNS, Evidence, parse_binding_site_table, parse_interaction_table
+from tests.quirk_pages import IN_VITRO_SITE, LOCATED_SITE, page_text, write_page
 
 pytestmark = pytest.mark.django_db
 
@@ -118,11 +119,14 @@ def test_gmt_lists_each_tfs_targets_by_the_chosen_key(client, sample):
     _response, by_name = download(client, "/downloads/6239/interactions.gmt?by=name")
 
     sets = {line.split("\t")[0]: line.split("\t")[2:] for line in by_uniprot.splitlines()}
+    descriptions = {line.split("\t")[0]: line.split("\t")[1] for line in by_uniprot.splitlines()}
+    assert descriptions["him-1_O01789"] == "http://testserver/protein/O01789/"
+    assert client.get(descriptions["him-1_O01789"]).status_code == 200
     him1_targets = Interaction.objects.filter(tf__accession="O01789").values_list("target__accession", flat=True)
-    assert sorted(sets["O01789"]) == sorted(him1_targets)
+    assert sorted(sets["him-1_O01789"]) == sorted(him1_targets)
     assert len(sets) == Interaction.objects.filter(organism__taxon_id=6239).values("tf").distinct().count()
     named = {line.split("\t")[0]: line.split("\t")[2:] for line in by_name.splitlines()}
-    assert "rps-1" in named["him-1"]
+    assert "rps-1" in named["him-1_O01789"]
 
 
 def test_unknown_gmt_key_and_unknown_organism_are_404(client, sample):
@@ -145,12 +149,15 @@ def test_markup_in_names_is_plain_text_in_a_file_never_served_as_html(client, sa
 def test_download_queries_are_per_chunk_not_per_row(client, sample):
     with CaptureQueriesContext(connection) as queries:
         download(client, "/downloads/9606/interactions.tsv")
+    with CaptureQueriesContext(connection) as gmt_queries:
+        download(client, "/downloads/9606/interactions.gmt?by=name")
 
     rows = Interaction.objects.filter(organism__taxon_id=9606).count()
     assert rows > 600
     # The organism; one chunk (a short one is the last): the rows, their proteins and gene ids, three
     # kinds of evidence; and once per download, the names of organisms, source databases and methods.
     assert len(queries) <= 10
+    assert len(gmt_queries) <= 10  # the same, without the evidence
 
 
 def test_downloads_page_lists_every_file_with_row_counts(client, sample):
@@ -164,3 +171,50 @@ def test_downloads_page_lists_every_file_with_row_counts(client, sample):
         assert f"/downloads/{taxon}/interactions.gmt?by=gene_id" in html
     human = Interaction.objects.filter(organism__taxon_id=9606).count()
     assert f'<td class="num">{human}</td>' in html
+
+
+# A TF's binding sites (bindingSites_of_<ACC>.tsv).
+
+
+def test_binding_site_download_writes_sites_without_a_location_with_empty_location_columns(client, tmp_path):
+    import_pages([write_page(tmp_path / "pages", page_text(binding_sites=f"{IN_VITRO_SITE}\n{LOCATED_SITE}"))])
+
+    response, text = download(client, "/protein/q21446/binding-sites.tsv")
+
+    assert response["Content-Disposition"] == 'attachment; filename="bindingSites_of_Q21446.tsv"'
+    header, *lines = text.splitlines()
+    assert header.split("\t") == list(BINDING_SITE_DOWNLOAD_COLUMNS)
+    tf, chip = "Q21446\tlin-14\tCaenorhabditis elegans", "chromatin immunoprecipitation assay"
+    assert lines == [
+        f"TFLinkLS04951731\t{tf}\tselex\t16314527\tJASPAR\tNo\t\t\t\t\t",  # no location: empty columns
+        f"TFLinkLS04951732\t{tf}\t{chip}\t27924024\tGTRD\tNo\tce11\tchrX\t5716076\t5716086\t",  # unknown strand
+    ]
+
+
+def test_binding_site_download_round_trips_through_the_importers_table_reader(client, sample, tmp_path):
+    _response, text = download(client, "/protein/P46152/binding-sites.tsv")
+    table = tmp_path / "bindingSites_of_P46152.tsv"
+    table.write_text(text)
+
+    sites = parse_binding_site_table(table, {})
+
+    assert [(s.tflink_id, s.assembly, s.chromosome, s.start, s.end, s.strand) for s in sites] == list(
+        BindingSite.objects.filter(tf__accession="P46152").values_list(
+            "tflink_id", "assembly", "chromosome", "start", "end", "strand"
+        )
+    )
+    assert {site.evidence for site in sites} == {Evidence(("ORegAnno",), ("inferred by curator",), (8007990,), True)}
+
+
+def test_binding_site_download_queries_are_per_chunk_not_per_site(client, sample, django_assert_num_queries):
+    tf = Protein.objects.get(accession="P46152")
+    BindingSite.objects.bulk_create(
+        BindingSite(tflink_id=f"TFLinkLS{number}", tf=tf, assembly="rn6", chromosome="chr1", start=number, end=number)
+        for number in range(300)
+    )
+
+    # The protein; one chunk (short, so the last): the sites, their TF and its gene ids, three kinds
+    # of evidence; the names of organisms, source databases and detection methods.
+    with django_assert_num_queries(10):
+        _response, text = download(client, "/protein/P46152/binding-sites.tsv")
+    assert len(text.splitlines()) == 1 + 302

@@ -397,8 +397,8 @@ def test_gmt_writes_one_line_per_tf_listing_its_targets():
     rows = table(gmt(TP53_TARGETS + MYC_TARGETS, "uniprot"))
 
     assert rows == [
-        ["P04637", "TP53 (P04637) targets, Homo sapiens", "Q07812", "P38936", "Q9GZV5"],
-        ["P01106", "MYC (P01106) targets, Homo sapiens", "P04637"],
+        ["TP53_P04637", "na", "Q07812", "P38936", "Q9GZV5"],
+        ["MYC_P01106", "na", "P04637"],
     ]
 
 
@@ -407,7 +407,7 @@ def test_gmt_by_gene_id_lists_every_id_and_leaves_out_targets_without_one():
 
     rows = table(gmt(records, "gene_id"))
 
-    assert rows == [["7157", "TP53 (P04637) targets, Homo sapiens", "581", "1026", "4831", "654364"]]
+    assert rows == [["TP53_P04637", "na", "581", "1026", "4831", "654364"]]
 
 
 def test_gmt_by_name_lists_symbols_and_leaves_out_unnamed_targets():
@@ -415,14 +415,30 @@ def test_gmt_by_name_lists_symbols_and_leaves_out_unnamed_targets():
 
     rows = table(gmt(records, "name"))
 
-    assert rows == [["TP53", "TP53 (P04637) targets, Homo sapiens", "BAX", "CDKN1A", "his-3", "his-7"]]
+    assert rows == [["TP53_P04637", "na", "BAX", "CDKN1A", "his-3", "his-7"]]
 
 
-def test_gmt_set_falls_back_to_the_tf_accession_without_gene_id_or_name():
-    records = [replace(target, tf_name="", tf_gene_ids=()) for target in TP53_TARGETS]
+def test_gmt_sets_of_tfs_sharing_a_name_have_different_names():
+    rat = record(tf_accession="P63059", tf_name="Thra", organism="Rattus norvegicus", target_accession="P02563")
+    mouse = replace(rat, tf_accession="P63058", organism="Mus musculus", target_accession="Q02566")
 
-    assert table(gmt(records, "gene_id"))[0][:2] == ["P04637", "P04637 targets, Homo sapiens"]
-    assert table(gmt(records, "name"))[0][:2] == ["P04637", "P04637 targets, Homo sapiens"]
+    rows = table(gmt([rat, mouse], "uniprot"))
+
+    assert [row[0] for row in rows] == ["Thra_P63059", "Thra_P63058"]
+
+
+def test_gmt_set_is_named_by_the_first_symbol_or_the_accession_without_a_name():
+    several = [replace(target, tf_name="H2AC11;H2AC12") for target in TP53_TARGETS]
+    unnamed = [replace(target, tf_name="-") for target in TP53_TARGETS]
+
+    assert table(gmt(several, "uniprot"))[0][0] == "H2AC11_P04637"
+    assert table(gmt(unnamed, "gene_id"))[0][0] == "P04637"
+
+
+def test_gmt_description_is_the_tfs_entry_page():
+    rows = table(gmt(TP53_TARGETS, "uniprot", entry_url=lambda accession: f"https://tf.example/protein/{accession}/"))
+
+    assert rows[0][:2] == ["TP53_P04637", "https://tf.example/protein/P04637/"]
 
 
 def test_gmt_writes_a_duplicate_target_once():
@@ -434,7 +450,7 @@ def test_gmt_writes_a_duplicate_target_once():
 def test_gmt_leaves_out_a_tf_whose_targets_lack_the_key():
     records = [record(target_name="", target_gene_ids=()), *MYC_TARGETS]
 
-    assert [row[0] for row in table(gmt(records, "name"))] == ["MYC"]
+    assert [row[0] for row in table(gmt(records, "name"))] == ["MYC_P01106"]
 
 
 def test_gmt_refuses_records_not_ordered_by_tf():
@@ -449,10 +465,13 @@ def test_gmt_refuses_an_unknown_key():
         next(gmt(TP53_TARGETS, "symbol"))
 
 
-def test_gmt_tab_in_a_name_does_not_add_genes():
-    rows = table(gmt([record(tf_name="TP\t53", target_name="B\tAX")], "name"))
+def test_gmt_fields_hold_no_whitespace_each_run_becomes_an_underscore():
+    names = [record(tf_name="OR2M7 D", target_name=" FBgn 32517;B\tAX\u00a0\u2028X ;Su(var)205")]
 
-    assert rows == [["TP 53", "TP 53 (P04637) targets, Homo sapiens", "B AX"]]
+    (row,) = table(gmt(names, "name", entry_url=lambda accession: f"http://a b/{accession}"))
+
+    assert row == ["OR2M7_D_P04637", "http://a_b/P04637", "FBgn_32517", "B_AX_X", "Su(var)205"]
+    assert all(field.split() == [field] for field in row)
 
 
 # NDJSON

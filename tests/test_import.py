@@ -9,22 +9,39 @@ import pytest
 import yaml
 from django.core.management import call_command
 from django.db import IntegrityError, connection
+from django.db.backends.base.operations import BaseDatabaseOperations
+from django.db.migrations.executor import MigrationExecutor
 from django.test.utils import CaptureQueriesContext
 
 from proteins import importer as importer_module
+from proteins import parser
 from proteins.importer import import_pages
 from proteins.models import (
     BindingSite,
+    DetectionMethod,
     GeneId,
     ImportRecord,
     ImportRun,
     Interaction,
     Ortholog,
     Protein,
+    Publication,
+    SourceDatabase,
+)
+from tests.quirk_pages import (
+    BINDING_SITE_TABLE_HEADER,
+    IN_VITRO_SITE,
+    LOCATED_SITE,
+    TARGET_ROW,
+    TFS_TABLE_HEADER,
+    page_text,
+    table_text,
+    write_page,
 )
 
 pytestmark = pytest.mark.django_db
 
+MIGRATION = "0014_binding_sites_without_location_and_names_in_any_case"
 WRITE_SQL = re.compile(r"^\s*(INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER)\b", re.IGNORECASE)
 
 
@@ -582,3 +599,280 @@ def test_an_import_runs_the_garbage_collector_less_often_and_gives_the_threshold
     assert during[0][0] == max(before[0], importer_module.GC_FIRST_THRESHOLD)
     assert during[-1][0] == during[0][0]
     assert gc.get_threshold() == before
+
+
+# Quirks of real pages beyond the corpus (fixtures/FORMAT.md, "Quirks of real pages and tables").
+
+
+def site_values(*tflink_ids):
+    return [
+        BindingSite.objects.filter(tflink_id=tflink_id)
+        .values_list("tflink_id", "tf__accession", "assembly", "chromosome", "start", "end", "strand", "score")
+        .get()
+        for tflink_id in tflink_ids
+    ]
+
+
+def test_a_page_with_sites_without_a_genome_location_imports_them(tmp_path):
+    page = write_page(tmp_path, page_text(binding_sites=f"{IN_VITRO_SITE}\n{LOCATED_SITE}"))
+
+    report = import_pages([page])
+
+    assert report.failures == []
+    assert site_values("TFLinkLS04951731", "TFLinkLS04951732") == [
+        ("TFLinkLS04951731", "Q21446", "", "", None, None, "", None),
+        ("TFLinkLS04951732", "Q21446", "ce11", "chrX", 5716076, 5716086, "", 1),  # "-" strand: unknown
+    ]
+    in_vitro = BindingSite.objects.get(tflink_id="TFLinkLS04951731")
+    assert (in_vitro.location, in_vitro.genome_browser_url) == (None, None)
+    assert list(in_vitro.source_databases.values_list("name", flat=True)) == ["JASPAR"]
+    assert list(in_vitro.detection_methods.values_list("name", flat=True)) == ["selex"]
+    assert list(in_vitro.publications.values_list("pmid", flat=True)) == [16314527]
+    assert import_pages([page]).pages_unchanged == 1
+
+
+def test_a_count_with_a_thousands_separator_is_stored_as_a_number(tmp_path):
+    import_pages([write_page(tmp_path, page_text(count="1,050"))])
+
+    assert Protein.objects.get(accession="Q21446").reported_interaction_count == 1050
+
+
+def test_na_gene_id_in_a_download_table_gives_the_partner_no_gene_id(tmp_path):
+    row = "Q04206\tNA\tp65\tinferred by curator\t8007990\tCaenorhabditis elegans\tTRRUST\tNo"
+    (tmp_path / "tfs_of_Q21446.tsv").write_text(table_text(TFS_TABLE_HEADER, row))
+    page = write_page(
+        tmp_path,
+        page_text(
+            tfs="p65,Q04206,-,TRRUST,inferred by curator,8007990%5Buid%5D,No", downloads={"tfs": "tfs_of_Q21446.tsv"}
+        ),
+    )
+
+    assert import_pages([page]).failures == []
+
+    partner = Protein.objects.get(accession="Q04206")
+    assert (partner.gene_name, list(partner.gene_ids.all())) == ("p65", [])
+
+
+def test_partner_names_with_a_space_or_in_lower_case_are_stored_as_written(tmp_path):
+    targets = "\n".join(
+        [
+            "OR2M7 D,Q96R28,-,GTRD,chromatin immunoprecipitation assay,27924024%5Buid%5D,No",
+            "p65,Q04206,-,GTRD,chromatin immunoprecipitation assay,27924024%5Buid%5D,No",
+        ]
+    )
+
+    import_pages([write_page(tmp_path, page_text(targets=targets, count="2"))])
+
+    assert dict(Protein.objects.filter(provenance="row").values_list("accession", "gene_name")) == {
+        "Q96R28": "OR2M7 D",
+        "Q04206": "p65",
+    }
+
+
+def test_a_source_or_method_spelt_in_two_cases_is_one_record_with_the_first_spelling(tmp_path):
+    # JASPAR and selex on lin-14's page; jaspar and SELEX for the same pair on its target's page.
+    first = write_page(tmp_path / "first", page_text(targets=TARGET_ROW.replace("GTRD", "JASPAR;GTRD")))
+    later_row = "lin-14,Q21446,180803,jaspar,SELEX,16314527%5Buid%5D,No"
+    later = write_page(tmp_path / "later", page_text("P18835", "col-19", targets="", tfs=later_row), "P18835")
+    import_pages([first])
+
+    report = import_pages([later])
+
+    assert report.failures == []
+    assert list(SourceDatabase.objects.filter(name__iexact="jaspar").values_list("name", flat=True)) == ["JASPAR"]
+    assert list(DetectionMethod.objects.filter(name__iexact="selex").values_list("name", flat=True)) == ["SELEX"]
+    assert evidence_of("Q21446", "P18835")["sources"] == ["GTRD", "JASPAR"]
+    assert evidence_of("Q21446", "P18835")["methods"] == ["SELEX", "chromatin immunoprecipitation assay"]
+
+
+def test_two_spellings_of_a_new_name_in_one_batch_give_one_record(tmp_path):
+    rows = "\n".join(
+        [
+            "col-19,P18835,180520,TFactS_via_DoRothea,inferred by curator,8007990%5Buid%5D,No",
+            "lin-4,P34575,-,TFactS_via_DoRothEA,Inferred By Curator,8007990%5Buid%5D,No",
+        ]
+    )
+
+    assert import_pages([write_page(tmp_path, page_text(targets=rows, count="2"))], dry_run=True).failures == []
+    import_pages([tmp_path])
+
+    assert list(SourceDatabase.objects.values_list("name", flat=True)) == ["TFactS_via_DoRothea"]
+    assert list(DetectionMethod.objects.filter(name__iexact="inferred by curator").values_list("name", flat=True)) == [
+        "inferred by curator"
+    ]
+    assert evidence_of("Q21446", "P34575")["sources"] == ["TFactS_via_DoRothea"]
+
+
+def test_a_table_site_tflinklt_and_the_pages_tflinkls_are_one_site(tmp_path):
+    text = page_text(binding_sites=LOCATED_SITE, downloads={"bindingSites": "Q21446_TFBS_annot.tsv"})
+    page = write_page(tmp_path, text)
+    import_pages([page])  # the page alone: TFLinkLS04951732
+    cells = "Q21446\tlin-14\tCaenorhabditis elegans\tchromatin immunoprecipitation assay\t27924024\tGTRD\tNo\tce11"
+    table = [f"TFLinkLT04951732\t{cells}\tchrX\t5716076\t5716086\t-", f"TFLinkLT04951790\t{cells}\tchrI\t5\t9\t+"]
+    (tmp_path / "bindingSites_of_Q21446.tsv").write_text(table_text(BINDING_SITE_TABLE_HEADER, *table))
+
+    report = import_pages([page])
+
+    assert (report.failures, report.pages_updated) == ([], 1)
+    assert site_values("TFLinkLS04951732", "TFLinkLS04951790") == [
+        ("TFLinkLS04951732", "Q21446", "ce11", "chrX", 5716076, 5716086, "", None),
+        ("TFLinkLS04951790", "Q21446", "ce11", "chrI", 5, 9, "+", None),
+    ]
+    assert BindingSite.objects.count() == 2
+
+
+def test_fasta_records_give_sequences_to_table_sites_and_make_no_site_alone(tmp_path):
+    body = (
+        ">TFLinkSS00000001;Q21446;lin-14;ce11;chrI:10-14\nGATA\n"
+        ">TFLinkSS00000002;Q21446;lin-14;ce11;chrI:30-35\nCACGT\n"
+        ">TFLinkSS00000003;Q21446;lin-14;ce11;chrI:50-53\nTTA\n"
+    )
+    row = "TFLinkSS00000001,Q21446,lin-14,Caenorhabditis elegans,ce11,chrI,10,14,+,-,"
+    row += "inferred by curator,8007990%5Buid%5D,ORegAnno,Yes,0"
+    page = write_page(tmp_path, page_text(binding_sites=row, body=body))
+    cells = "Q21446\tlin-14\tCaenorhabditis elegans\tinferred by curator\t8007990\tORegAnno\tYes\tce11\tchrI"
+    (tmp_path / "bindingSites_of_Q21446.tsv").write_text(
+        table_text(
+            BINDING_SITE_TABLE_HEADER, f"TFLinkSS00000001\t{cells}\t10\t14\t+", f"TFLinkSS00000002\t{cells}\t30\t35\t+"
+        )
+    )
+
+    assert import_pages([page]).failures == []
+
+    assert dict(BindingSite.objects.values_list("tflink_id", "sequence")) == {
+        "TFLinkSS00000001": "GATA",
+        "TFLinkSS00000002": "CACGT",
+    }
+    assert Protein.objects.get(accession="Q21446").description == body
+
+
+# Numbers beyond the database's columns: the page is refused by name, on every engine.
+
+TOO_LARGE = "12345678901234567890"
+TOO_LARGE_PAGES = {
+    "gene id": (lambda: page_text(gene_id=TOO_LARGE), "ncbi_gene_id", None),
+    "row gene id": (lambda: page_text(targets=TARGET_ROW.replace("180520", TOO_LARGE)), "targets", 1),
+    "pmid": (lambda: page_text(targets=TARGET_ROW.replace("27924024%5Buid", f"{TOO_LARGE}%5Buid")), "targets", 1),
+    "count": (lambda: page_text(count=TOO_LARGE), "number_of_interactions", None),
+    "position": (lambda: page_text(binding_sites=LOCATED_SITE.replace("5716086", TOO_LARGE)), "binding_sites_ls", 1),
+}
+
+
+@pytest.mark.parametrize("kind", TOO_LARGE_PAGES)
+def test_a_number_beyond_the_database_refuses_only_its_page_and_the_run_finishes(fixture_pages, tmp_path, kind):
+    text, field, row = TOO_LARGE_PAGES[kind]
+    bad = write_page(tmp_path / "pages", text())
+    copy_pages(fixture_pages, tmp_path / "pages", GOOD_PAGE)
+
+    report = import_pages([tmp_path / "pages"])
+
+    [error] = report.failures
+    assert (error.path, error.field, error.row) == (str(bad), field, row)
+    assert "out of range" in error.message
+    assert report.pages_created == 1
+    assert Protein.objects.filter(accession="P09022", provenance=Protein.Provenance.PAGE).exists()
+    assert not Protein.objects.filter(accession="Q21446").exists()
+    run = ImportRun.objects.get()
+    assert run.finished_at is not None
+    assert (run.pages_created, run.pages_failed, run.error) == (1, 1, "")
+    assert run.records.get(outcome="failed").message == str(error)
+
+
+def test_command_refuses_a_page_with_a_20_digit_gene_id_and_imports_the_others(fixture_pages, tmp_path):
+    bad = write_page(tmp_path / "pages", page_text(targets=TARGET_ROW.replace("180520", TOO_LARGE)))
+    copy_pages(fixture_pages, tmp_path / "pages", GOOD_PAGE)
+
+    status, out, err = run_command(tmp_path / "pages")
+
+    assert status == 1
+    assert f"FAILED {bad} (field 'targets', row 1): NCBI Gene id {TOO_LARGE} is out of range" in err
+    assert "created: 1, updated: 0, unchanged: 0, failed: 1." in out
+
+
+def test_parser_bounds_are_the_ranges_of_the_database_columns():
+    ranges = BaseDatabaseOperations.integer_field_ranges
+    columns = {
+        parser.MAX_INTEGER: [
+            GeneId._meta.get_field("gene_id"),
+            Publication._meta.get_field("pmid"),
+            Protein._meta.get_field("reported_interaction_count"),
+            BindingSite._meta.get_field("score"),
+        ],
+        parser.MAX_POSITION: [BindingSite._meta.get_field("start"), BindingSite._meta.get_field("end")],
+    }
+    for largest, fields in columns.items():
+        for model_field in fields:
+            assert ranges[model_field.get_internal_type()][1] == largest, model_field
+    assert ranges[BindingSite._meta.get_field("score").get_internal_type()][0] == parser.MIN_INTEGER
+
+
+def test_an_unexpected_error_mid_run_finishes_the_run_says_why_and_goes_on(fixture_pages, tmp_path, monkeypatch):
+    pages = copy_pages(fixture_pages, tmp_path / "pages", "P09022.md", "P46152.md")
+
+    def fail(writer):
+        raise RuntimeError("the disk is on fire")
+
+    monkeypatch.setattr(importer_module.BatchWriter, "write_binding_sites", fail)
+
+    with pytest.raises(RuntimeError, match="the disk is on fire"):
+        import_pages([pages], batch_size=1)
+
+    run = ImportRun.objects.get()
+    assert run.finished_at is not None
+    assert run.error == "The import stopped before its end: RuntimeError: the disk is on fire"
+    assert (run.pages_read, run.pages_created) == (1, 0)  # the first batch was rolled back
+    assert not Protein.objects.exists()
+
+
+def test_an_interrupted_run_is_finished_and_says_so(fixture_pages):
+    def interrupt(_path):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        import_pages([fixture_pages / GOOD_PAGE], on_page=interrupt)
+
+    run = ImportRun.objects.get()
+    assert (run.finished_at is not None, run.error) == (True, "The import stopped before its end: KeyboardInterrupt")
+
+
+# The migration that brings held data to these rules.
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migration_merges_case_variants_names_table_sites_as_pages_do_and_makes_dash_strands_unknown():
+    before, after = [("proteins", "0013_deferred_index")], [("proteins", MIGRATION)]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps
+    source, method, site = (
+        old.get_model("proteins", name) for name in ("SourceDatabase", "DetectionMethod", "BindingSite")
+    )
+    organism, _ = old.get_model("proteins", "Organism").objects.get_or_create(name="Caenorhabditis elegans")
+    protein = old.get_model("proteins", "Protein")
+    tf, target, other = (protein.objects.create(accession=a, organism=organism) for a in ("Q21446", "P18835", "P34575"))
+    interaction = old.get_model("proteins", "Interaction")
+    both, variant_only = (interaction.objects.create(tf=tf, target=t, organism=organism) for t in (target, other))
+    jaspar, jaspar_lower = source.objects.create(name="JASPAR"), source.objects.create(name="jaspar")
+    method.objects.create(name="selex")
+    selex_upper = method.objects.create(name="SELEX")
+    both.source_databases.add(jaspar, jaspar_lower)
+    both.detection_methods.add(selex_upper)
+    variant_only.source_databases.add(jaspar_lower)
+    located = {"assembly": "ce11", "chromosome": "chrI", "start": 1, "end": 2}
+    for tflink_id, strand in (("TFLinkLS1", "+"), ("TFLinkLT1", "+"), ("TFLinkLT2", "+"), ("TFLinkSS3", "-")):
+        site.objects.create(tflink_id=tflink_id, tf=tf, strand=strand, **located).source_databases.add(jaspar_lower)
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(after)
+
+    assert list(SourceDatabase.objects.values_list("name", flat=True)) == ["JASPAR"]
+    assert list(DetectionMethod.objects.values_list("name", flat=True)) == ["selex"]
+    for pk in (both.pk, variant_only.pk):
+        assert list(Interaction.objects.get(pk=pk).source_databases.values_list("name", flat=True)) == ["JASPAR"]
+    assert list(Interaction.objects.get(pk=both.pk).detection_methods.values_list("name", flat=True)) == ["selex"]
+    assert dict(BindingSite.objects.values_list("tflink_id", "strand")) == {
+        "TFLinkLS1": "+",
+        "TFLinkLS2": "+",
+        "TFLinkSS3": "",
+    }
+    assert BindingSite.source_databases.through.objects.count() == 3

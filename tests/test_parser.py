@@ -30,6 +30,15 @@ from proteins.parser import (
     parse_page,
     parse_page_file,
 )
+from tests.quirk_pages import (
+    BINDING_SITE_TABLE_HEADER,
+    IN_VITRO_SITE,
+    LOCATED_SITE,
+    TFS_TABLE_HEADER,
+    page_text,
+    table_text,
+    write_page,
+)
 
 PAGES = Path(__file__).resolve().parent.parent / "fixtures" / "pages"
 PAGE_FILES = sorted(PAGES.glob("*.md"))
@@ -376,14 +385,15 @@ def test_p46152_unquoted_one_row_targets_is_one_full_row():
     assert row.evidence.small_scale is True
 
 
-def test_p63059_binding_site_on_minus_strand_with_its_fasta_sequence():
+def test_p63059_binding_site_with_a_dash_strand_has_an_unknown_strand_and_its_fasta_sequence():
     page = parse_page(raw_text("P63059"))
     assert len(page.binding_sites) == 1
     site = page.binding_sites[0]
     assert site.tflink_id == "TFLinkSS10035819"
     assert site.tf_accession == "P63059"
     assert (site.assembly, site.chromosome, site.start, site.end) == ("rn6", "chr15", 33630318, 33630355)
-    assert site.strand == "-"
+    # TFLink writes "-" for a strand it does not know, beside a location too (FORMAT.md, "Strand").
+    assert site.strand == ""
     # The unquoted row is wrapped after "inferred": the wrap is one space.
     assert site.evidence.detection_methods == ("inferred by curator",)
     assert site.evidence.pmids == (9111345,)
@@ -860,3 +870,136 @@ def test_page_crosses_from_a_parsing_process_whole(path):
     if received.tfs:
         assert received.tfs[0].evidence.pmids == page.tfs[0].evidence.pmids
         assert received.tfs[0].partner_accession == page.tfs[0].partner_accession
+
+
+# Quirks of real pages beyond the corpus (fixtures/FORMAT.md, "Quirks of real pages and tables").
+
+
+def test_site_without_a_genome_location_has_no_location_strand_or_number():
+    [site] = parse_page(page_text(binding_sites=IN_VITRO_SITE)).binding_sites
+
+    assert site.tflink_id == "TFLinkLS04951731"
+    assert (site.assembly, site.chromosome, site.start, site.end, site.strand, site.score) == (
+        "",
+        "",
+        None,
+        None,
+        "",
+        None,
+    )
+    assert site.evidence == Evidence(("JASPAR",), ("selex",), (16314527,), False)
+
+
+def test_dash_strand_beside_a_location_is_an_unknown_strand_and_plus_is_plus():
+    plus = LOCATED_SITE.replace(",-,ce11&", ",+,ce11&").replace("TFLinkLS04951732", "TFLinkLS04951733")
+    sites = parse_page(page_text(binding_sites=f"{LOCATED_SITE}\n{plus}")).binding_sites
+
+    assert [(site.chromosome, site.start, site.end, site.strand) for site in sites] == [
+        ("chrX", 5716076, 5716086, ""),
+        ("chrX", 5716076, 5716086, "+"),
+    ]
+
+
+def write_site_table(folder, *rows):
+    (folder / "bindingSites_of_Q21446.tsv").write_text(table_text(BINDING_SITE_TABLE_HEADER, *rows))
+
+
+def test_binding_site_table_row_without_a_location_and_table_ids_named_as_the_page_names_them(tmp_path):
+    path = write_page(tmp_path, page_text(downloads={"bindingSites": "Q21446_TFBS_annot.tsv"}))
+    write_site_table(
+        tmp_path,
+        "TFLinkLT04951731\tQ21446\tlin-14\tCaenorhabditis elegans\tselex\t16314527\tjaspar\tNo\t-\t-\t-\t-\t-",
+        "TFLinkLT04951740\tQ21446\tlin-14\tCaenorhabditis elegans\tChIP-seq\t27924024\tGTRD\tNo\tce11\tchrI\t10\t20\t+",
+        "TFLinkLT04951741\tQ21446\tlin-14\tCaenorhabditis elegans\tChIP-seq\t27924024\tGTRD\tNo\tce11\tchrI\t30\t40\t",
+    )
+
+    sites = parse_page_file(path).binding_sites
+
+    assert [(s.tflink_id, s.assembly, s.chromosome, s.start, s.end, s.strand) for s in sites] == [
+        ("TFLinkLS04951731", "", "", None, None, ""),
+        ("TFLinkLS04951740", "ce11", "chrI", 10, 20, "+"),
+        ("TFLinkLS04951741", "ce11", "chrI", 30, 40, ""),
+    ]
+    assert sites[0].evidence.source_databases == ("jaspar",)
+
+
+def test_table_sites_take_their_sequences_from_fasta_records_beyond_the_page_rows(tmp_path):
+    body = (
+        ">TFLinkSS00000001;Q21446;lin-14;ce11;chrI:10-14\nGATA\n"
+        ">TFLinkSS00000002;Q21446;lin-14;ce11;chrI:30-35\nCACGT\n"
+    )
+    page_row = "TFLinkSS00000001,Q21446,lin-14,Caenorhabditis elegans,ce11,chrI,10,14,+,ce11&position=chrI:10-14,"
+    page_row += "inferred by curator,8007990%5Buid%5D,ORegAnno,Yes,0"
+    path = write_page(tmp_path, page_text(binding_sites=page_row, body=body))
+    cells = "Q21446\tlin-14\tCaenorhabditis elegans\tinferred by curator\t8007990\tORegAnno\tYes\tce11\tchrI"
+    write_site_table(tmp_path, f"TFLinkSS00000001\t{cells}\t10\t14\t+", f"TFLinkSS00000002\t{cells}\t30\t35\t+")
+
+    sites = parse_page_file(path).binding_sites
+
+    assert [(site.tflink_id, site.sequence) for site in sites] == [
+        ("TFLinkSS00000001", "GATA"),
+        ("TFLinkSS00000002", "CACGT"),
+    ]
+
+
+def test_partner_names_with_a_space_or_in_lower_case_are_kept_as_written():
+    rows = "\n".join(
+        [interaction_row(name="OR2M7 D", accession="Q96R28"), interaction_row(name="p65", accession="Q04206")]
+    )
+
+    page = parse_page(make_page(tfs=rows))
+
+    assert [row.partner_name for row in page.tfs] == ["OR2M7 D", "p65"]
+
+
+def test_na_gene_id_in_a_download_table_gives_no_gene_ids(tmp_path):
+    table = tmp_path / "tfs_of_P46152.tsv"
+    table.write_text(
+        table_text(TFS_TABLE_HEADER, "Q04206\tNA\tp65\tinferred by curator\t8007990\tRattus norvegicus\tjaspar\tNo")
+    )
+
+    [row] = parse_interaction_table(table, "tfs")
+
+    assert (row.partner_accession, row.partner_gene_ids, row.partner_name) == ("Q04206", (), "p65")
+
+
+TOO_LARGE = "12345678901234567890"  # 20 digits: beyond every integer column
+
+
+def site_row(start=1, end=2, score=0):
+    cells = f"TFLinkSS1,P46152,Gata4,Rattus norvegicus,rn6,chr15,{start},{end},+,-"
+    return f"{cells},inferred by curator,8007990%5Buid%5D,ORegAnno,No,{score}"
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "row", "what"),
+    [
+        ({"ncbi_gene_id": TOO_LARGE}, "ncbi_gene_id", None, "NCBI Gene id"),
+        ({"tfs": interaction_row(gene_ids=f"29556;{TOO_LARGE}")}, "tfs", 1, "NCBI Gene id"),
+        ({"tfs": interaction_row(publications=f"{TOO_LARGE}%5Buid%5D")}, "tfs", 1, "PubMed id"),
+        ({"tfs": interaction_row(publications=str(2**31))}, "tfs", 1, "PubMed id"),
+        ({"number_of_interactions": TOO_LARGE}, "number_of_interactions", None, "number of interactions"),
+        ({"number_of_interactions": "2,147,483,648"}, "number_of_interactions", None, "number of interactions"),
+        ({"binding_sites_ls": site_row(start=TOO_LARGE)}, "binding_sites_ls", 1, "start"),
+        ({"binding_sites_ls": site_row(end=TOO_LARGE)}, "binding_sites_ls", 1, "end"),
+        ({"binding_sites_ls": site_row(score=2**31)}, "binding_sites_ls", 1, "last column"),
+    ],
+    ids=["page gene id", "row gene id", "pmid", "pmid 2^31", "count", "count 2^31", "start", "end", "score"],
+)
+def test_number_beyond_the_database_columns_refuses_the_page_naming_field_row_and_number(changes, field, row, what):
+    with pytest.raises(PageError) as caught:
+        parse_page(make_page(**changes), "pages/P46152.md")
+
+    assert (caught.value.path, caught.value.field, caught.value.row) == ("pages/P46152.md", field, row)
+    assert what in caught.value.message
+    assert "out of range" in caught.value.message
+
+
+def test_largest_numbers_the_columns_hold_are_read():
+    site = site_row(start=0, end=2**63 - 1, score=-(2**31)).replace("8007990%5Buid%5D", f"{2**31 - 1}%5Buid%5D")
+
+    page = parse_page(make_page(ncbi_gene_id=str(2**31 - 1), binding_sites_ls=site))
+
+    assert page.gene_ids == (2**31 - 1,)
+    [parsed] = page.binding_sites
+    assert (parsed.start, parsed.end, parsed.evidence.pmids, parsed.score) == (0, 2**63 - 1, (2**31 - 1,), -(2**31))

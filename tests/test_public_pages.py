@@ -18,6 +18,7 @@ from django.test.utils import CaptureQueriesContext
 from proteins import counts
 from proteins.importer import import_pages
 from proteins.models import (
+    BindingSite,
     DetectionMethod,
     ImportRun,
     Interaction,
@@ -27,6 +28,7 @@ from proteins.models import (
     SitePage,
     SourceDatabase,
 )
+from tests.quirk_pages import IN_VITRO_SITE, LOCATED_SITE, page_text, write_page
 
 pytestmark = pytest.mark.django_db
 
@@ -1154,3 +1156,52 @@ def test_pages_load_no_external_assets(client):
                 external.setdefault(url, []).append(source)
 
     assert external == {}
+
+
+# Binding sites without a genome location, unknown strands, encoded genome-browser links.
+
+
+def test_entry_page_shows_a_site_without_a_location_as_in_vitro_without_a_genome_browser_link(client, tmp_path):
+    import_pages([write_page(tmp_path, page_text(binding_sites=f"{IN_VITRO_SITE}\n{LOCATED_SITE}"))])
+
+    page = page_of(client, "/protein/Q21446/")
+
+    sites = {row[0].text: row for row in page.table("TFLink id").rows}
+    in_vitro, located = sites["TFLinkLS04951731"], sites["TFLinkLS04951732"]
+    assert [cell.text for cell in in_vitro[:4]] == [
+        "TFLinkLS04951731",
+        "-",
+        "no genomic location (in vitro)",
+        "unknown",
+    ]
+    assert [link for cell in in_vitro[:5] for link in cell.links] == []
+    assert located[2].text == "chrX:5716076-5716086"
+    assert located[2].links == ["https://genome.ucsc.edu/cgi-bin/hgTracks?db=ce11&position=chrX:5716076-5716086"]
+    assert "/protein/Q21446/binding-sites.tsv" in page.hrefs()
+
+
+def test_entry_page_shows_a_dash_strand_beside_a_location_as_unknown(client):
+    page = page_of(client, "/protein/P63059/")
+
+    [site] = page.table("TFLink id").rows
+    assert (site[0].text, site[2].text, site[3].text) == ("TFLinkSS10035819", "chr15:33630318-33630355", "unknown")
+
+
+def test_genome_browser_link_keeps_an_assembly_with_query_characters_inside_db(client):
+    site = BindingSite.objects.get(tflink_id="TFLinkSS10035817")
+    site.assembly = "hg38&x=<y>"
+    site.save()
+
+    page = page_of(client, "/protein/P46152/")
+
+    row = next(row for row in page.table("TFLink id").rows if row[0].text == "TFLinkSS10035817")
+    [link] = row[2].links
+    assert link.startswith("https://genome.ucsc.edu/cgi-bin/hgTracks?")
+    assert parse_qs(urlsplit(link).query) == {"db": ["hg38&x=<y>"], "position": ["chr15:33630443-33630447"]}
+
+
+def test_entry_page_table_filters_take_a_source_or_method_in_any_case(client):
+    lower = page_of(client, "/protein/P46152/", {"targets-source": "oregANNO", "targets-method": "INFERRED BY CURATOR"})
+
+    [row] = lower.table("Target").rows
+    assert row[1].text == "G3V885"

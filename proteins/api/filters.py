@@ -360,8 +360,13 @@ class StrictFilterBackend(DjangoFilterBackend):
             *COMMON_PARAMETERS,
             *getattr(view, "extra_query_parameters", ()),
         }
-        unknown = sorted(set(request.query_params) - known)
-        if unknown:
-            hint = f"Unknown query parameter; this endpoint knows {', '.join(sorted(known))}."
-            raise exceptions.ValidationError({name: [hint] for name in unknown})
+        refuse_unknown_parameters(request.query_params, known)
         return super().filter_queryset(request, queryset, view)
+
+
+def refuse_unknown_parameters(params, known):
+    """A 400 naming each of the query ``params`` not in ``known``: a typo never returns everything."""
+    unknown = sorted(set(params) - set(known))
+    if unknown:
+        hint = f"Unknown query parameter; this endpoint knows {', '.join(sorted(known))}."
+        raise exceptions.ValidationError({name: [hint] for name in unknown})

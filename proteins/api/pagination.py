@@ -1,5 +1,8 @@
 """Cursor pagination of the API's lists: keyset pages, no COUNT(*), no OFFSET."""
 
+import binascii
+from urllib.parse import parse_qsl
+
 from django.core.exceptions import ValidationError as ModelValidationError
 from rest_framework import exceptions
 from rest_framework.pagination import CursorPagination
@@ -38,14 +41,14 @@ class KeysetPagination(CursorPagination):
         return size
 
     def decode_cursor(self, request):
+        encoded = request.query_params.get(self.cursor_query_param)
+        if not encoded:
+            return None  # no cursor, or an empty one: the first page
         try:
-            cursor = super().decode_cursor(request)
+            cursor = super().decode_cursor(request) if is_well_formed(encoded) else None
         except exceptions.NotFound:
             cursor = None
-            valid = False
-        else:
-            valid = cursor is None or cursor.position is None or self.is_valid_position(cursor.position)
-        if not valid:
+        if cursor is None or (cursor.position is not None and not self.is_valid_position(cursor.position)):
             raise exceptions.ValidationError({self.cursor_query_param: [self.invalid_cursor_message]})
         return cursor
 
@@ -75,3 +78,26 @@ class KeysetPagination(CursorPagination):
                 "schema": {"type": "integer", "minimum": 1, "maximum": self.max_page_size},
             },
         ]
+
+
+def is_well_formed(encoded):
+    """Whether ``encoded`` is a cursor as DRF writes them: strict base64 of ``o=<offset>&r=1&p=<position>``
+    (each part at most once, at least one).
+
+    DRF's own reading drops the characters base64 does not know, so that ``cursor=!!!`` read
+    as no cursor at all and answered the first page.
+    """
+    try:
+        text = binascii.a2b_base64(encoded.encode("ascii"), strict_mode=True).decode("ascii")
+        tokens = parse_qsl(text, keep_blank_values=True, strict_parsing=True)
+    except ValueError:  # binascii.Error and UnicodeError are ValueErrors
+        return False
+    names = [name for name, _ in tokens]
+    values = dict(tokens)
+    return (
+        bool(names)
+        and len(names) == len(set(names))
+        and set(names) <= {"o", "r", "p"}
+        and values.get("o", "0").isdecimal()
+        and values.get("r", "0") in ("0", "1")
+    )

@@ -25,8 +25,8 @@ class StreamedFormat(BaseRenderer):
     extension = ""
     description = ""
 
-    def lines(self, queryset, params):
-        """The response's lines for ``queryset``; ``params`` are the request's query parameters."""
+    def lines(self, queryset, request):
+        """The response's lines for ``queryset``, as ``request`` (its query parameters) asks."""
         raise NotImplementedError
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
@@ -39,7 +39,7 @@ class TSVRenderer(StreamedFormat):
     extension = "tsv"
     description = "TFLink's organism-wide download columns, a header line then one row per interaction."
 
-    def lines(self, queryset, params):
+    def lines(self, queryset, request):
         return exports.tflink_tsv(selectors.interaction_records(queryset))
 
 
@@ -49,7 +49,7 @@ class MITABRenderer(StreamedFormat):
     extension = "mitab.txt"
     description = "HUPO-PSI MITAB 2.8: a '#' header line, then 46 tab-separated columns per interaction."
 
-    def lines(self, queryset, params):
+    def lines(self, queryset, request):
         return exports.mitab28(selectors.interaction_records(queryset))
 
 
@@ -58,15 +58,16 @@ class GMTRenderer(StreamedFormat):
     format = "gmt"
     extension = "gmt"
     description = (
-        "GSEA gene sets: one line per TF, its name, a description, then its targets "
-        "by UniProt accession (by=uniprot, the default), NCBI Gene id (by=gene_id) or gene name (by=name)."
+        "GSEA gene sets: one line per TF, named <gene name>_<UniProt accession> (unique), described by the "
+        "address of its entry page, then its targets by UniProt accession (by=uniprot, the default), "
+        "NCBI Gene id (by=gene_id) or gene name (by=name); no field holds whitespace (a run of it is written _)."
     )
 
-    def lines(self, queryset, params):
-        key = params.get("by", "uniprot")
+    def lines(self, queryset, request):
+        key = request.query_params.get("by", "uniprot")
         if key not in exports.GMT_KEYS:
             raise exceptions.ValidationError({"by": [f"Give one of {', '.join(exports.GMT_KEYS)}."]})
-        return exports.gmt(selectors.interaction_records(queryset, by_tf=True, evidence=False), key)
+        return selectors.gmt_lines(queryset, key, request)
 
 
 class NDJSONRenderer(StreamedFormat):
@@ -75,16 +76,16 @@ class NDJSONRenderer(StreamedFormat):
     extension = "ndjson"
     description = "Newline-delimited JSON: one interaction per line, the same object as in a JSON page."
 
-    def lines(self, queryset, params):
+    def lines(self, queryset, request):
         return exports.ndjson(selectors.interaction_records(queryset, dates=True))
 
 
 STREAMED_FORMATS = (TSVRenderer, MITABRenderer, GMTRenderer, NDJSONRenderer)
 
 
-def streamed_response(renderer, queryset, params, name):
+def streamed_response(renderer, queryset, request, name):
     """A streamed download of ``queryset`` in ``renderer``'s format; bad parameters raise before it starts."""
-    lines = renderer.lines(queryset, params)
+    lines = renderer.lines(queryset, request)
     response = StreamingHttpResponse(blocks(lines), content_type=f"{renderer.media_type}; charset={renderer.charset}")
     response["Content-Disposition"] = f'attachment; filename="{name}.{renderer.extension}"'
     return response

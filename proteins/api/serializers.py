@@ -157,7 +157,11 @@ class BindingSiteSerializer(serializers.ModelSerializer):
     source_databases = names()
     detection_methods = names()
     pmids = pmids()
-    genome_browser_url = serializers.URLField(read_only=True, help_text="The site in the UCSC Genome Browser.")
+    genome_browser_url = serializers.URLField(
+        read_only=True,
+        allow_null=True,
+        help_text="The site in the UCSC Genome Browser; null for a site without a genome location.",
+    )
 
     class Meta:
         model = BindingSite

@@ -17,6 +17,7 @@ from rest_framework.response import Response
 
 from .. import exports, selectors
 from ..models import BindingSite, DetectionMethod, Interaction, Organism, Protein, SourceDatabase
+from ..parser import page_site_id
 from . import filters, renderers, serializers
 from .throttling import TokenRequestThrottle
 
@@ -40,19 +41,24 @@ DETAIL_ERRORS = error_responses(400, 401, 403, 404, 406, 429)
 
 
 class ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
-    """Base of the read endpoints: strict django-filter filters, keyset pages, JSON errors."""
+    """Base of the read endpoints: strict django-filter filters, keyset pages, JSON errors.
+
+    A record's own address (``retrieve``) is not filtered nor paged: it knows ``format`` and
+    the view's ``detail_query_parameters``, and refuses any other query parameter with a 400.
+    """
 
     filter_backends = [filters.StrictFilterBackend]
     content_negotiation_class = renderers.FormatNegotiation
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer]
     pagination_key = "id"  # unique and indexed: the key of the cursor pages
+    detail_query_parameters = ()
     not_found = "Not found: {value}."
 
     def get_object(self):
+        filters.refuse_unknown_parameters(self.request.query_params, ("format", *self.detail_query_parameters))
         value = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
-        queryset = self.filter_queryset(self.get_queryset())
         key = self.lookup_value(value)
-        found = None if key is None else queryset.filter(**{self.lookup_field: key}).first()
+        found = None if key is None else self.get_queryset().filter(**{self.lookup_field: key}).first()
         if found is None:
             raise exceptions.NotFound(self.not_found.format(value=value))
         self.check_object_permissions(self.request, found)
@@ -209,8 +215,13 @@ class InteractionViewSet(NumberLookupMixin, ReadOnlyViewSet):
     serializer_class = serializers.InteractionSerializer
     filterset_class = filters.InteractionFilter
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer, *renderers.STREAMED_FORMATS]
-    extra_query_parameters = ("by",)
+    extra_query_parameters = detail_query_parameters = ("by",)
     not_found = "No interaction with the id {value}."
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)  # negotiates the format
+        if "by" in request.query_params and not isinstance(self.streamed_format(), renderers.GMTRenderer):
+            raise exceptions.ValidationError({"by": ["Only the gmt format takes by: add format=gmt."]})
 
     def streamed_format(self):
         """The streamed format the request negotiated, or None for JSON (and the browsable API)."""
@@ -226,7 +237,7 @@ class InteractionViewSet(NumberLookupMixin, ReadOnlyViewSet):
         queryset = self.filter_queryset(self.get_queryset())
         renderer = self.streamed_format()
         if renderer is not None:
-            return renderers.streamed_response(renderer, queryset, request.query_params, "interactions")
+            return renderers.streamed_response(renderer, queryset, request, "interactions")
         # The page's ids, then their rows with evidence by the export's own queries: no model instances.
         page = self.paginate_queryset(queryset.values("id"))
         records = self.records(Interaction.objects.filter(pk__in=[row["id"] for row in page]))
@@ -237,7 +248,7 @@ class InteractionViewSet(NumberLookupMixin, ReadOnlyViewSet):
         one = Interaction.objects.filter(pk=interaction.pk)
         renderer = self.streamed_format()
         if renderer is not None:
-            return renderers.streamed_response(renderer, one, request.query_params, f"interaction_{interaction.pk}")
+            return renderers.streamed_response(renderer, one, request, f"interaction_{interaction.pk}")
         return Response(self.get_serializer(self.records(one)[0]).data)
 
     def records(self, queryset):
@@ -273,6 +284,9 @@ class BindingSiteViewSet(ReadOnlyViewSet):
     pagination_key = "tflink_id"
     lookup_field = "tflink_id"
     not_found = "No binding site with the TFLink id {value}."
+
+    def lookup_value(self, value):
+        return page_site_id(value)  # the id of an older table (TFLinkLT<n>) names the page's site
 
 
 @extend_schema(
