@@ -1,12 +1,14 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from proteins.api.throttling import limit_password_guesses
+
 from . import views
 from .workflow import TRANSITIONS
 
 app_name = "curation"
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", limit_password_guesses(auth_views.LoginView.as_view()), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", views.dashboard, name="dashboard"),
     path("queue/", views.queue, name="queue"),

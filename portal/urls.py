@@ -1,10 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from proteins.api.throttling import limit_password_guesses
+
 admin.site.site_header = "TF-target curation portal"
 admin.site.site_title = "TF-target portal admin"
 
 urlpatterns = [
+    # The admin's sign-in counts password guesses with the curator area's and the API token's.
+    path("admin/login/", limit_password_guesses(admin.site.login)),
     path("admin/", admin.site.urls),
     path("curation/", include("curation.urls")),
     # Curation acts on interactions, before the public read API so that they resolve here.

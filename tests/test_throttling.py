@@ -149,6 +149,36 @@ def test_case_variants_of_a_user_name_count_as_that_name(client, rates, curie):
     assert statuses == [400, 400, 400, 429]
 
 
+# Every door that takes a password.
+
+
+@pytest.mark.parametrize("login_url", ["/curation/login/", "/admin/login/"])
+def test_sign_in_pages_count_password_guesses_per_user_name_whatever_the_address(client, rates, curie, login_url):
+    rates(token="3/minute")
+
+    def sign_in(password, n):
+        return client.post(login_url, {"username": "curie", "password": password}, REMOTE_ADDR=f"203.0.113.{n}")
+
+    guesses = [sign_in("polonium", n).status_code for n in range(3)]
+    refused = sign_in("radium-226", 3)  # the right password, once over the limit
+
+    assert guesses == [200, 200, 200]  # the form again, saying the password is wrong
+    assert refused.status_code == 429
+    assert "Too many sign-in attempts" in refused.content.decode()
+    assert int(refused["Retry-After"]) > 0
+    assert "_auth_user_id" not in client.session
+
+
+def test_guesses_at_the_sign_in_page_and_the_token_endpoint_share_one_count(client, rates, curie):
+    rates(token="3/minute")
+
+    client.post("/curation/login/", {"username": "curie", "password": "polonium"})
+    client.post("/admin/login/", {"username": "curie", "password": "polonium"})
+
+    assert request_token(client, "curie").status_code == 400
+    assert request_token(client, "curie", "radium-226").status_code == 429
+
+
 # Several server processes.
 
 

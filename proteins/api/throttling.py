@@ -6,6 +6,7 @@ windows that open at an identity's first request and last the rate's period: a c
 atomic increment, so requests that several server processes receive at once are all counted.
 """
 
+import functools
 import hashlib
 import ipaddress
 import math
@@ -15,6 +16,7 @@ import unicodedata
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
+from django.shortcuts import render
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 
@@ -104,7 +106,9 @@ class AnonymousRateThrottle(CountingThrottle):
 
 
 class TokenRequestThrottle(CountingThrottle):
-    """Requests for an API token, at the "token" rate per address and per user name, signed in or not.
+    """Password guesses: requests for an API token and sign-ins (``limit_password_guesses``), at
+    the "token" rate per address and per user name, signed in or not.  One counter for every door
+    that takes a password, so guesses spread over them are counted together.
 
     Per address, so one client cannot try many names quickly; per name, so many clients (or one
     behind many addresses) cannot try many passwords for one name.
@@ -114,7 +118,25 @@ class TokenRequestThrottle(CountingThrottle):
 
     def identities(self, request, view):
         identities = [f"address {client_address(request)}"]
-        name = request.data.get("username") if isinstance(request.data, dict) else None
+        data = request.data if hasattr(request, "data") else request.POST  # an API or a plain Django request
+        name = data.get("username") if hasattr(data, "get") else None
         if name is not None and normalized_user_name(name):
             identities.append(f"user {normalized_user_name(name)}")
         return identities
+
+
+def limit_password_guesses(view):
+    """``view`` (a sign-in page) with its posted passwords counted by ``TokenRequestThrottle``:
+    over the rate, a 429 page says when to try again, and the password is not checked."""
+    throttle = TokenRequestThrottle()
+
+    @functools.wraps(view)
+    def limited(request, *args, **kwargs):
+        if request.method == "POST" and not throttle.allow_request(request, None):
+            wait = math.ceil(throttle.wait())
+            response = render(request, "429.html", {"wait": wait}, status=429)
+            response["Retry-After"] = str(wait)
+            return response
+        return view(request, *args, **kwargs)
+
+    return limited
