@@ -9,7 +9,6 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import yaml
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import F
@@ -298,26 +297,9 @@ def protein_page(accession, name, targets, organism="Homo sapiens", body=""):
         f"{27924024 + number}%5Buid%5D,{'Yes' if number % 7 == 0 else 'No'}"
         for number, (target_name, target, gene_id) in enumerate(targets)
     ]
-    values = {
-        "type": "protein",
-        "layout": "protein",
-        "title": accession,
-        "protein_name": name,
-        "uniprot_accession": accession,
-        "ncbi_gene_id": "7157",
-        "organism": organism,
-        "function": "transcription factor",
-        "number_of_interactions": str(len(rows)),
-        "orthologs": "",
-        "jaspar_matrices": "",
-        "tfs": "",
-        "targets": "\n".join(rows),
-        "tfs_download": "",
-        "targets_download": "",
-        "bindingSites_download": "",
-        "binding_sites_ls": "",
-    }
-    return "---\n" + yaml.dump(values, sort_keys=False) + "\n---\n" + body
+    return page_text(
+        accession, name, organism=organism, gene_id="7157", count=str(len(rows)), targets="\n".join(rows), body=body
+    )
 
 
 def synthetic_accession(series, number):
