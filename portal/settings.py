@@ -99,8 +99,8 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # No JIT: the site's queries are short, and a large cost estimate made PostgreSQL spend
-    # 50-500 ms compiling a plan that then ran for a few milliseconds.
+    # No JIT: the site's queries are short, and a large cost estimate made PostgreSQL spend far
+    # longer compiling a plan than running it (bench/README.md, "Public pages").
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0

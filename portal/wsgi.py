@@ -11,7 +11,7 @@ application = get_wsgi_application()
 
 # What start-up made (modules, settings, URL patterns, templates' libraries) lives as long as the
 # process: frozen, it is left out of the collector's full collections, which otherwise walk all of
-# it every few requests (82 ms for 490,000 objects; 4 ms once frozen).  Start-up garbage is
-# collected first so that it is not kept for good.
+# it every few requests (bench/README.md, "Public pages", has the figures).  Start-up garbage
+# is collected first so that it is not kept for good.
 gc.collect()
 gc.freeze()
