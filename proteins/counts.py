@@ -1,35 +1,89 @@
-"""Each protein's counts of public interactions, stored on ``Protein`` and kept right here.
+"""The counts of public interactions, kept by one owner: stored per protein, cached per organism.
 
 ``tf_count`` (its TFs: public interactions where it is the target), ``target_count`` (its
 targets) and ``small_scale_count`` (public interactions with small-scale evidence, as TF and
-as target) let lists show, filter and sort proteins without counting millions of
-interactions for every request.  Whatever creates, deletes or changes interactions calls
-one of these:
+as target) are stored on ``Protein``, so lists show, filter and sort proteins without counting
+millions of interactions for every request.  The home page's and the API's per-organism
+figures (``organism_summaries``) are cached in the cache every server process shares.
 
-- ``add_interactions(rows, gained_small_scale)``: the importer, for the interactions a batch
-  created (all unreviewed, so public) and the public ones that gained small-scale evidence:
-  one grouped ``UPDATE`` per 5,000 proteins, whatever the number of rows (a large import
-  into empty tables counts once at its end instead: ``proteins.deferred_indexes``);
-- ``refresh(protein_ids)``: curation and admin edits and deletes; counts the proteins'
-  interactions again;
-- ``refresh_all()``: every protein, after data was written some other way (``manage.py
-  recount_interactions``).
+Every writer that creates, deletes or changes interactions (the importer, curation, the
+admin's forms and spreadsheets, ``manage.py recount_interactions``) calls one function
+afterwards, ``interactions_changed``, which keeps both right: the writers need not know what
+is stored or cached.
 """
 
 from collections import defaultdict
+from collections.abc import Iterable
 
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Count, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from .models import Interaction, Protein
+from .models import Interaction, Organism, Protein
 
 # Ids in one statement: within SQLite's and PostgreSQL's limits on parameters.
 CHUNK = 5000
+SUMMARIES_KEY = "organism-summaries"
+SUMMARIES_SECONDS = 300
+
+EVERY_PROTEIN = None
+
+
+def interactions_changed(
+    protein_ids: Iterable[int] | None = EVERY_PROTEIN,
+    *,
+    added: Iterable[tuple[int, int, bool]] = (),
+    gained_small_scale: Iterable[tuple[int, int]] = (),
+) -> None:
+    """Keep the stored counts and the cached summaries right after interactions changed.
+
+    ``protein_ids``: the TFs and targets whose interactions changed (status, small-scale
+    evidence, created or deleted), counted again; ``EVERY_PROTEIN`` (the default) counts them
+    all, after data was written some other way.  The importer, which knows exactly what it
+    added, passes ``protein_ids=()`` with ``added`` (``(tf id, target id, small_scale)`` of new
+    public interactions) and ``gained_small_scale`` (``(tf id, target id)`` of public ones
+    that gained it): the counts grow in a few grouped updates instead of being counted again.
+    Call it inside the writer's transaction, so the counts commit with the change.
+    """
+    if protein_ids is EVERY_PROTEIN:
+        refresh_all()
+    else:
+        refresh(protein_ids)
+        add_interactions(added, gained_small_scale)
+    forget_summaries()
+    if connection.in_atomic_block:
+        # Again once committed: a reader between the two would otherwise cache the old figures.
+        transaction.on_commit(forget_summaries)
+
+
+def organism_summaries() -> list[dict]:
+    """Each organism with its numbers of proteins and public interactions (cached: a full count)."""
+
+    def compute():
+        proteins = dict(Protein.objects.values("organism").annotate(n=Count("pk")).values_list("organism", "n"))
+        interactions = dict(
+            Interaction.objects.public().values("organism").annotate(n=Count("pk")).values_list("organism", "n")
+        )
+        return [
+            {
+                "organism": organism,
+                "proteins": proteins.get(organism.pk, 0),
+                "interactions": interactions.get(organism.pk, 0),
+            }
+            for organism in Organism.objects.all()
+        ]
+
+    return cache.get_or_set(SUMMARIES_KEY, compute, timeout=SUMMARIES_SECONDS)
+
+
+def forget_summaries():
+    """Drop the cached summaries (``interactions_changed`` does it for writers)."""
+    cache.delete(SUMMARIES_KEY)
 
 
 def add_interactions(rows, gained_small_scale=()):
-    """Count new public interactions and public ones that gained small-scale evidence.
+    """Count new public interactions and public ones that gained small-scale evidence (no query when none).
 
     ``rows``: ``(tf id, target id, small_scale)`` of new interactions; ``gained_small_scale``:
     ``(tf id, target id)`` of known ones.  Each protein's three counts change in one row
@@ -45,7 +99,8 @@ def add_interactions(rows, gained_small_scale=()):
     for tf, target in gained_small_scale:
         increments[tf][2] += 1
         increments[target][2] += 1
-    increase(increments)
+    if increments:
+        increase(increments)
 
 
 def increase(increments):
@@ -103,15 +158,15 @@ def refresh_all():
     planner knows (a correlated count per protein took minutes on a table not yet analysed).
 
     Each public interaction gives two rows, its TF's and its target's, grouped by protein: the
-    three counts of every protein from one sort (1.3 s for a million interactions on SQLite,
-    with or without the indexes by TF and target).  Returns the number of proteins.
+    three counts of every protein from one sort, with or without the indexes by TF and target.
+    Returns the number of proteins.
     """
     quote = connection.ops.quote_name
     proteins, interactions = quote(Protein._meta.db_table), quote(Interaction._meta.db_table)
     tf, target, status = quote("tf_id"), quote("target_id"), quote("status")
     small = f"CASE WHEN {quote('small_scale')} THEN 1 ELSE 0 END"
     tf_count, target_count, small_count = (quote(name) for name in COUNTS)
-    public = f"FROM {interactions} WHERE {status} <> %s"
+    public = f"FROM {interactions} WHERE {status} <> %s"  # Interaction.objects.public(), in SQL
     sides = (
         f"SELECT {tf} AS protein, 0 AS as_target, 1 AS as_tf, {small} AS small {public} "
         f"UNION ALL SELECT {target}, 1, 0, {small} {public}"
@@ -124,7 +179,7 @@ def refresh_all():
             f"{small_count} = counted.small FROM (SELECT protein, SUM(as_target) AS tfs, SUM(as_tf) AS targets, "
             f"SUM(small) AS small FROM ({sides}) AS sides GROUP BY protein) AS counted "
             f"WHERE {proteins}.{quote('id')} = counted.protein",
-            [Interaction.Status.REJECTED, Interaction.Status.REJECTED],
+            [Interaction.HIDDEN_STATUS, Interaction.HIDDEN_STATUS],
         )
     return updated
 

@@ -281,8 +281,8 @@ class Publication(models.Model):
 
 class InteractionQuerySet(models.QuerySet):
     def public(self):
-        """What visitors and the public API see: everything but rejected interactions."""
-        return self.exclude(status=Interaction.Status.REJECTED)
+        """What visitors and the public API see (``Interaction.is_public_status``)."""
+        return self.exclude(status=Interaction.HIDDEN_STATUS)
 
     def for_protein(self, protein, side):
         """Interactions where ``protein`` is the ``side`` ("tf" or "target")."""
@@ -306,6 +306,11 @@ class Interaction(models.Model):
         FLAGGED = "flagged", "flagged"
         APPROVED = "approved", "approved"
         REJECTED = "rejected", "rejected"
+
+    # The one definition of "public": every status but this one is shown to visitors, in the
+    # API and downloads, and counted in the stored counts (``public()``, ``is_public_status``,
+    # ``proteins.counts``).
+    HIDDEN_STATUS = Status.REJECTED
 
     # No single-column indexes on tf, target, organism and status: the composite indexes of Meta
     # start with each of them and serve the same lookups; every index costs the import time.
@@ -369,14 +374,14 @@ class Interaction(models.Model):
     def get_absolute_url(self):
         return reverse("proteins:interaction", args=[self.tf.accession, self.target.accession])
 
+    @classmethod
+    def is_public_status(cls, status: str) -> bool:
+        """Whether an interaction in ``status`` is shown to the public."""
+        return status != cls.HIDDEN_STATUS
+
     @property
     def under_review(self):
         return self.status == self.Status.FLAGGED
-
-    @property
-    def curated(self):
-        """Reviewed or edited by a curator: imports no longer change it (they record what differs)."""
-        return self.status != self.Status.UNREVIEWED or self.last_edited_by_id is not None
 
 
 class BindingSite(models.Model):

@@ -410,7 +410,7 @@ class InteractionResource(KeysetExportMixin, resources.ModelResource):
         self.skip_reason = ""
 
     def import_instance(self, instance, row, **kwargs):
-        if instance.pk is not None and instance.curated:
+        if instance.pk is not None and workflow.is_curated(instance.status, instance.last_edited_by_id):
             return  # skipped in skip_row: nothing of the row is read
         errors = {}
         try:
@@ -452,7 +452,7 @@ class InteractionResource(KeysetExportMixin, resources.ModelResource):
     def skip_row(self, instance, original, row, import_validation_errors=None):
         if import_validation_errors:
             return False
-        if original.pk is not None and original.curated:
+        if original.pk is not None and workflow.is_curated(original.status, original.last_edited_by_id):
             self.skip_reason = (
                 f"curated ({original.status}{', evidence edited by a curator' if original.last_edited_by_id else ''}): "
                 "left as it is; change its evidence through curation"
@@ -477,8 +477,11 @@ class InteractionResource(KeysetExportMixin, resources.ModelResource):
     def before_save_instance(self, instance, row, **kwargs):
         if instance.pk is not None:
             # Lock the row and check that no one curated or changed it since it was read.
-            current = Interaction.objects.select_for_update().get(pk=instance.pk)
-            if current.curated or current.version != instance.version:
+            try:
+                current = workflow.lock(instance.pk, instance.version)
+            except workflow.ConcurrentEdit:
+                current = None
+            if current is None or workflow.is_curated(current.status, current.last_edited_by_id):
                 raise ValueError("the interaction changed during the import; import the file again")
         # The importing user becomes its last editor, as in every change of evidence (they cannot approve it).
         instance.evidence_change = workflow.EvidenceChange(
@@ -498,7 +501,7 @@ class InteractionResource(KeysetExportMixin, resources.ModelResource):
     def after_import(self, dataset, result, **kwargs):
         super().after_import(dataset, result, **kwargs)
         if not (kwargs.get("dry_run") and not kwargs.get("using_transactions")):
-            counts.refresh(self.saved_proteins)
+            counts.interactions_changed(self.saved_proteins)
 
     def save_m2m(self, instance, row, **kwargs):
         if kwargs.get("dry_run") and not kwargs.get("using_transactions"):

@@ -168,11 +168,8 @@ def test_evidence_edit_replaces_evidence_and_marks_the_interaction_curated(peopl
     interaction.refresh_from_db()
     assert list(interaction.source_databases.values_list("name", flat=True)) == ["GTRD"]
     assert list(interaction.publications.values_list("pmid", flat=True)) == [27924024]
-    assert (interaction.small_scale, interaction.last_edited_by, interaction.curated) == (
-        False,
-        people["curator"],
-        True,
-    )
+    assert (interaction.small_scale, interaction.last_edited_by) == (False, people["curator"])
+    assert workflow.is_curated(interaction.status, interaction.last_edited_by_id)
     assert interaction.curation_events.get().action == "edit"
 
 

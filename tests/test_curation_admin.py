@@ -316,7 +316,7 @@ def test_an_evidence_edit_in_the_admin_is_a_curator_edit_the_import_keeps(admin_
     admin_client.post(change_url(interaction), evidence_form(interaction, publications="29126285"))
 
     interaction.refresh_from_db()
-    assert interaction.curated
+    assert workflow.is_curated(interaction.status, interaction.last_edited_by_id)
     assert CurationEvent.objects.get(interaction=interaction).action == CurationEvent.Action.EDIT
     assert interaction.history.count() >= 2
 
