@@ -169,7 +169,7 @@ def render_workspace(
             "history": history,
             "history_truncated": truncated,
             "source_changes": interaction.pending_source_changes.filter(decision=PendingSourceChange.Decision.PENDING),
-            "public": interaction.status != Interaction.Status.REJECTED,
+            "public": Interaction.is_public_status(interaction.status),
             "edit_returns_to": workflow.status_after_evidence_change(interaction.status),
         },
         status=status,
