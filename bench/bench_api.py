@@ -127,7 +127,7 @@ def step_fill(rows):
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from proteins.bulk import insert_rows
+    from proteins.importing.sql import insert_rows
     from proteins.models import DetectionMethod, GeneId, Interaction, Organism, Protein, Publication, SourceDatabase
 
     started = time.perf_counter()

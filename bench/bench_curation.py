@@ -5,7 +5,7 @@
 
 1. Builds a fresh database (``bench/out/curation-<interactions>.sqlite3``, or the PostgreSQL
    database of ``--database-url``, dropped and recreated), migrates it and fills it directly
-   with bulk inserts (``proteins.bulk.insert_rows``): four organisms, ``--interactions``
+   with bulk inserts (``proteins.importing.sql.insert_rows``): four organisms, ``--interactions``
    interactions with evidence, statuses as a curated portal has them (mostly unreviewed),
    last changes spread over two years, curators' flag and decision events. Then ANALYZE.
    ``--reuse`` keeps the database of an earlier run (migrating it, then ANALYZE again).
@@ -217,7 +217,7 @@ def fill_database(interactions, seed):
 
 def insert_vocabulary(rng, interactions):
     """Source databases, detection methods and PubMed ids: their ids, and weights to draw them by."""
-    from proteins.bulk import insert_rows
+    from proteins.importing.sql import insert_rows
     from proteins.models import DetectionMethod, Publication, SourceDatabase
 
     def vocabulary(model, weights):
@@ -266,7 +266,7 @@ def insert_organism(rng, taxon_id, proteins, interactions, style, evidence, next
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from proteins.bulk import insert_rows
+    from proteins.importing.sql import insert_rows
     from proteins.models import Interaction, Organism, Protein
 
     organism_id = Organism.objects.get(taxon_id=taxon_id).pk
@@ -337,7 +337,7 @@ def insert_events(rng, taxon_id, users, next_ids):
     from django.db import connection
 
     from curation.models import CurationEvent
-    from proteins.bulk import insert_rows
+    from proteins.importing.sql import insert_rows
     from proteins.models import Interaction
 
     decided = Interaction.objects.filter(organism__taxon_id=taxon_id).exclude(status="unreviewed")

@@ -6,7 +6,7 @@
 
 1. Builds a fresh database (``bench/out/web-<interactions>.sqlite3``, or the PostgreSQL
    database of ``--database-url``, dropped and recreated), migrates it with ``manage.py
-   migrate`` and fills it directly with bulk inserts (``proteins.bulk.insert_rows``, COPY on
+   migrate`` and fills it directly with bulk inserts (``proteins.importing.sql.insert_rows``, COPY on
    PostgreSQL; the page importer has its own benchmark, ``bench_import.py``): Homo sapiens
    with ``--proteins`` proteins (at least ``--hub-targets`` + 1) and ``--interactions``
    interactions with evidence, one hub TF with ``--hub-targets`` targets, and Mus musculus
@@ -543,10 +543,11 @@ def insert_interactions(rng, organism_id, pairs, first_id, evidence):
 
 
 def insert(model, columns, rows):
-    """``proteins.bulk.insert_rows`` on SQLite; COPY on PostgreSQL, where executemany is the slow part of the build."""
+    """``proteins.importing.sql.insert_rows`` on SQLite; COPY on PostgreSQL, where executemany is the slow
+    part of the build."""
     from django.db import connection
 
-    from proteins.bulk import insert_rows
+    from proteins.importing.sql import insert_rows
 
     if connection.vendor != "postgresql":
         insert_rows(model, columns, rows)
@@ -595,7 +596,7 @@ def count_interactions():
     written directly, not through the importer that keeps them."""
     from proteins import counts
 
-    counts.refresh_all()
+    counts.interactions_changed()
 
 
 def analyse():

@@ -27,6 +27,9 @@ from proteins.models import DetectionMethod, Interaction, Publication, SourceDat
 
 from .models import Comment, CurationEvent, PendingSourceChange
 
+# Callers find the rules shared with the import here too (``workflow.lock``, ``workflow.ConcurrentEdit``).
+from .rules import ConcurrentEdit, CurationError, is_curated, lock  # noqa: F401
+
 Status = Interaction.Status
 Action = CurationEvent.Action
 FLAG_PERMISSION = "curation.flag_interaction"
@@ -35,20 +38,8 @@ REVIEW_PERMISSION = "curation.review_interaction"
 DECIDED = frozenset({Status.APPROVED, Status.REJECTED})
 
 
-class CurationError(Exception):
-    """An act the rules do not allow; ``str()`` says why, for the person who tried it."""
-
-
 class NotAllowed(CurationError):
     """The user's role does not allow the act (HTTP 403)."""
-
-
-class ConcurrentEdit(CurationError):
-    """The interaction changed since the user loaded it; ``current`` is what it is now."""
-
-    def __init__(self, message, current):
-        super().__init__(message)
-        self.current = current
 
 
 @dataclass(frozen=True)
@@ -345,29 +336,6 @@ def decide_source_change(change, by, accept):
         change.decided_at = timezone.now()
         change.save()
     return change
-
-
-def is_curated(status: str, last_edited_by_id: int | None) -> bool:
-    """Whether an interaction is curated: reviewed (any status but unreviewed) or its evidence edited
-    by a curator.  Curators win: imports of pages and spreadsheets no longer change a curated
-    interaction (the page import holds what differs as a ``PendingSourceChange``)."""
-    return status != Status.UNREVIEWED or last_edited_by_id is not None
-
-
-def lock(pk: int, version: int | str | None) -> Interaction:
-    """The interaction, locked for this transaction; refuse (``ConcurrentEdit``) if it moved past ``version``.
-
-    Every write of an existing interaction takes this lock first (acts, evidence edits,
-    spreadsheet rows), so two writers never both build on the same version.
-    """
-    current = Interaction.objects.select_for_update().select_related("tf", "target").get(pk=pk)
-    if version is not None and int(version) != current.version:
-        raise ConcurrentEdit(
-            f"Someone else changed this interaction (now version {current.version}, status {current.status}) "
-            f"since you opened version {version}. Nothing was saved: review the current values and try again.",
-            current,
-        )
-    return current
 
 
 def changes_visibility(before: str, after: str) -> bool:

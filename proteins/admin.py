@@ -43,9 +43,10 @@ from simple_history.admin import SimpleHistoryAdmin
 from curation import workflow
 from curation.models import CurationEvent, PendingSourceChange
 
-from . import counts, uploads
+from . import counts
 from .forms import InteractionAdminForm, ReasonForm, UploadPagesForm
-from .importer import import_pages
+from .importing import uploads
+from .importing.run import import_pages
 from .models import (
     BindingSite,
     DeferredIndex,

@@ -1,21 +1,15 @@
-"""Parse TFLink protein pages and their download tables into plain data.
+"""Parse a TFLink protein page's text into plain data (``proteins.pages``).
 
 Pure Python, no Django: text in, dataclasses out.  Every problem is raised as a
 ``PageError`` that names the file, the field, the row and what was expected, so a
 curator can fix the page without reading this code.  The format is described in
-``fixtures/FORMAT.md``.
+``fixtures/FORMAT.md``; the download tables beside a page are read by ``proteins.tables``.
 """
 
 from __future__ import annotations
 
-import csv
-import hashlib
 import json
 import re
-from dataclasses import dataclass, field
-from functools import partial
-from pathlib import Path
-from typing import NamedTuple
 
 import yaml
 
@@ -23,6 +17,8 @@ try:
     from yaml import CSafeLoader as SafeLoader
 except ImportError:  # pragma: no cover - PyYAML wheels ship libyaml
     from yaml import SafeLoader
+
+from .pages import BindingSiteRow, Evidence, InteractionRow, OrthologRef, Page, PageError
 
 # UniProt's documented accession pattern (https://www.uniprot.org/help/accession_numbers).
 ACCESSION_RE = re.compile(r"[OPQ][0-9][A-Z0-9]{3}[0-9]|[A-NR-Z][0-9](?:[A-Z][A-Z0-9]{2}[0-9]){1,2}")
@@ -45,7 +41,6 @@ MAX_INTEGER = 2**31 - 1  # integer columns: NCBI Gene ids, PubMed ids, counts, t
 MIN_INTEGER = -(2**31)
 MAX_POSITION = 2**63 - 1  # bigint columns: binding-site start and end
 
-INTERACTION_FIELDS = ("tfs", "targets")
 REQUIRED_KEYS = (
     "uniprot_accession",
     "protein_name",
@@ -94,159 +89,6 @@ BINDING_SITE_DOWNLOAD_COLUMNS = (
     "End",
     "Strand",
 )
-MAX_PAGE_BYTES = 10 * 1024 * 1024
-
-
-class PageError(ValueError):
-    """A page (or one of its download tables) that cannot be imported, and why."""
-
-    def __init__(self, path, message, field=None, row=None):
-        self.path = str(path)
-        self.field = field
-        self.row = row
-        self.message = message
-        super().__init__(str(self))
-
-    @property
-    def location(self):
-        parts = []
-        if self.field:
-            parts.append(f"field '{self.field}'")
-        if self.row is not None:
-            parts.append(f"row {self.row}")
-        return ", ".join(parts)
-
-    def __str__(self):
-        where = f" ({self.location})" if self.location else ""
-        return f"{self.path}{where}: {self.message}"
-
-
-# Rows are named tuples, not dataclasses: millions of them cross from the parsing processes,
-# and tuples pickle several times faster.
-
-
-class Evidence(NamedTuple):
-    """What supports one interaction or binding site."""
-
-    source_databases: tuple[str, ...]
-    detection_methods: tuple[str, ...]
-    pmids: tuple[int, ...]
-    small_scale: bool
-
-
-class InteractionRow(NamedTuple):
-    """One row of ``tfs`` or ``targets``: the partner protein and the evidence."""
-
-    partner_name: str
-    partner_accession: str
-    partner_gene_ids: tuple[int, ...]
-    evidence: Evidence
-    partner_organism: str = ""
-
-
-class BindingSiteRow(NamedTuple):
-    """One binding site; a site without a genome location (in vitro) has ``start`` and ``end`` None."""
-
-    tflink_id: str
-    tf_accession: str
-    assembly: str
-    chromosome: str
-    start: int | None
-    end: int | None
-    strand: str
-    evidence: Evidence
-    score: int | None = None
-    sequence: str = ""
-
-
-class OrthologRef(NamedTuple):
-    species: str
-    accession: str
-
-
-@dataclass(slots=True)
-class Page:
-    """Everything one protein page says, as plain values."""
-
-    path: str
-    accession: str
-    name: str
-    gene_ids: tuple[int, ...]
-    organism: str
-    function: str
-    reported_interaction_count: int | None
-    orthologs: list[OrthologRef] = field(default_factory=list)
-    jaspar_matrices: list[str] = field(default_factory=list)
-    tfs: list[InteractionRow] = field(default_factory=list)
-    targets: list[InteractionRow] = field(default_factory=list)
-    binding_sites: list[BindingSiteRow] = field(default_factory=list)
-    downloads: dict[str, str] = field(default_factory=dict)
-    body: str = ""
-
-    def __reduce__(self):
-        """Pickle the rows as plain tuples; ``_unpickled_page`` makes them named tuples again.
-
-        Pages cross from the parsing processes with about a hundred rows each.  A named tuple
-        unpickles through its class's ``__new__``, Python code called once per row; plain tuples
-        are rebuilt by pickle's C code, and naming them again is one C call a row.  A row's
-        ``Evidence`` stays a named tuple: rows with equal cells share one (``parse_evidence``),
-        which pickle writes once per chunk.
-        """
-        return (
-            _unpickled_page,
-            (
-                self.path,
-                self.accession,
-                self.name,
-                self.gene_ids,
-                self.organism,
-                self.function,
-                self.reported_interaction_count,
-                [tuple(ortholog) for ortholog in self.orthologs],
-                self.jaspar_matrices,
-                [tuple(row) for row in self.tfs],
-                [tuple(row) for row in self.targets],
-                [tuple(site) for site in self.binding_sites],
-                self.downloads,
-                self.body,
-            ),
-        )
-
-
-def _unpickled_page(*values):
-    page = Page(*values)
-    page.orthologs = list(map(partial(tuple.__new__, OrthologRef), page.orthologs))
-    page.tfs = list(map(partial(tuple.__new__, InteractionRow), page.tfs))
-    page.targets = list(map(partial(tuple.__new__, InteractionRow), page.targets))
-    page.binding_sites = list(map(partial(tuple.__new__, BindingSiteRow), page.binding_sites))
-    return page
-
-
-def parse_page_file(path, max_bytes=MAX_PAGE_BYTES):
-    """Read and parse one page file, extended by its download tables found beside it."""
-    loaded = load_page(path, max_bytes=max_bytes)
-    if loaded.error:
-        raise loaded.error
-    return loaded.page
-
-
-def read_bytes(path, max_bytes=MAX_PAGE_BYTES):
-    """The file's bytes, refusing files larger than ``max_bytes``."""
-    try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise PageError(path, f"file is {size / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.1f} MB")
-        return path.read_bytes()
-    except OSError as error:
-        raise PageError(path, f"cannot read the file: {error.strerror}") from error
-
-
-def decode_utf8(data, path):
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        raise PageError(path, f"line {line}: invalid UTF-8 at byte {error.start}; pages must be UTF-8") from error
 
 
 def parse_page(text, path="<page>"):
@@ -608,150 +450,3 @@ def parse_fasta(body):
         elif site_id is not None:
             sequences[site_id] += line.strip()
     return sequences
-
-
-# Download tables ("download all" files served beside the pages).
-
-
-def extend_with_downloads(page, folder, max_bytes=MAX_PAGE_BYTES):
-    """Replace the page's capped row lists by the full download tables found in ``folder``."""
-    for kind in INTERACTION_FIELDS:
-        name = page.downloads.get(kind)
-        if name and (folder / name).is_file():
-            setattr(page, kind, parse_interaction_table(folder / name, kind, max_bytes))
-    for name in binding_site_table_names(page):
-        if (folder / name).is_file():
-            page.binding_sites = parse_binding_site_table(folder / name, parse_fasta(page.body), max_bytes)
-            check_binding_site_tf(page)
-            break
-
-
-def binding_site_table_names(page):
-    names = [f"bindingSites_of_{page.accession}.tsv"]
-    if page.downloads.get("bindingSites"):
-        names.append(page.downloads["bindingSites"])
-    return names
-
-
-def read_table(path, expected, max_bytes):
-    text = decode_utf8(read_bytes(path, max_bytes), path)
-    reader = csv.reader(text.splitlines(), delimiter="\t", quoting=csv.QUOTE_NONE)
-    header = tuple(next(reader, ()))
-    if header != expected:
-        raise PageError(path, f"expected the header {' '.join(expected)}, found {' '.join(header) or 'nothing'}", row=1)
-    for number, cells in enumerate(reader, start=2):
-        if not any(cell.strip() for cell in cells):
-            continue
-        if len(cells) != len(expected):
-            raise PageError(path, f"expected {len(expected)} tab-separated columns, found {len(cells)}", row=number)
-        yield number, cells
-
-
-def parse_interaction_table(path, kind, max_bytes=MAX_PAGE_BYTES):
-    """Rows of ``tfs_of_<ACC>.tsv`` / ``targets_of_<ACC>.tsv`` (columns differ from page rows)."""
-    rows = []
-    for number, cells in read_table(path, DOWNLOAD_COLUMNS[kind], max_bytes):
-        accession, gene_ids, name, methods, publications, organism, sources, small_scale = cells
-        column = DOWNLOAD_COLUMNS[kind][0]
-        rows.append(
-            InteractionRow(
-                partner_name=clean_name(";".join(part.strip() for part in name.split(";"))),
-                partner_accession=parse_accession(accession, path, column, number),
-                partner_gene_ids=parse_gene_ids(gene_ids, ",", path, DOWNLOAD_COLUMNS[kind][1], number),
-                evidence=parse_evidence(sources, methods, publications, small_scale, ",", path, "row", number),
-                partner_organism=organism.strip(),
-            )
-        )
-    return rows
-
-
-def parse_binding_site_table(path, sequences, max_bytes=MAX_PAGE_BYTES):
-    """Rows of the 13-column ``bindingSites_of_<ACC>.tsv`` table, with the sequences of the page's
-    FASTA body (``{site id: sequence}``), which can hold sites beyond the page's rows."""
-    sites = []
-    for number, cells in read_table(path, BINDING_SITE_DOWNLOAD_COLUMNS, max_bytes):
-        tflink_id, accession, _name, _organism, methods, publications, sources, small_scale = cells[:8]
-        assembly, chromosome, start, end, strand = cells[8:]
-        site_id = parse_site_id(tflink_id, path, "TFLinkID", number)
-        sites.append(
-            BindingSiteRow(
-                site_id,
-                parse_accession(accession, path, "UniprotID.TF", number),
-                *parse_location(assembly, chromosome, start, end, path, ("Start", "End"), number),
-                strand=parse_strand(strand, path, "Strand", number),
-                evidence=parse_evidence(sources, methods, publications, small_scale, ",", path, "row", number),
-                sequence=sequences.get(site_id, ""),
-            )
-        )
-    return sites
-
-
-# Reading pages for an import: fingerprint first, so unchanged pages are never parsed.
-
-DOWNLOAD_KEY_RE = re.compile(r"^(?:tfs|targets|bindingSites)_download: '?([^'\n]*?)'?\s*$", re.MULTILINE)
-ACCESSION_KEY_RE = re.compile(r"^uniprot_accession: '?([A-Za-z0-9]+)'?\s*$", re.MULTILINE)
-
-
-@dataclass(slots=True)
-class LoadedPage:
-    """The outcome of reading one page file: parsed, unchanged since its last import, or failed."""
-
-    path: str
-    content_hash: str = ""
-    page: Page | None = None
-    error: PageError | None = None
-
-    @property
-    def unchanged(self):
-        return self.page is None and self.error is None
-
-
-def fingerprint(path, data, max_bytes=MAX_PAGE_BYTES):
-    """SHA-256 of a page's bytes and of the download tables it names that exist beside it.
-
-    The names are read with a cheap pattern, not the YAML parser, so an unchanged page is
-    recognised without parsing it; a name the pattern misses only costs a re-import.
-    """
-    digest = hashlib.sha256(data)
-    folder = Path(path).parent
-    text = data.decode("utf-8", errors="replace")
-    names = DOWNLOAD_KEY_RE.findall(text)
-    names += [f"bindingSites_of_{accession}.tsv" for accession in ACCESSION_KEY_RE.findall(text)]
-    for name in sorted(set(filter(SAFE_NAME_RE.fullmatch, names))):
-        table = folder / name
-        if table.is_file():
-            size = table.stat().st_size
-            # An oversized table is refused when the page is parsed; its size stands in here.
-            content = table.read_bytes() if size <= max_bytes else str(size).encode()
-            digest.update(b"\0" + name.encode() + b"\0" + content)
-    return digest.hexdigest()
-
-
-def load_page(path, known_hashes=frozenset(), max_bytes=MAX_PAGE_BYTES):
-    """Read, fingerprint and (unless its fingerprint is known) parse one page file."""
-    path = Path(path)
-    try:
-        data = read_bytes(path, max_bytes)
-        content_hash = fingerprint(path, data, max_bytes)
-        if content_hash in known_hashes:
-            return LoadedPage(str(path), content_hash)
-        page = parse_page(decode_utf8(data, path), path)
-        extend_with_downloads(page, path.parent, max_bytes)
-        return LoadedPage(str(path), content_hash, page=page)
-    except PageError as error:
-        return LoadedPage(str(path), error=error)
-
-
-# A parsing process receives the known fingerprints once, when it starts, not with every
-# chunk: the set is about 1 MB for 15,000 pages.
-_WORKER = {"known_hashes": frozenset(), "max_bytes": MAX_PAGE_BYTES}
-
-
-def start_worker(known_hashes, max_bytes=MAX_PAGE_BYTES):
-    """Initialise a parsing process (``ProcessPoolExecutor(initializer=...)``)."""
-    _WORKER.update(known_hashes=known_hashes, max_bytes=max_bytes)
-
-
-def load_pages(paths):
-    """``load_page`` over a chunk of paths, in a process set up by ``start_worker``."""
-    return [load_page(path, _WORKER["known_hashes"], _WORKER["max_bytes"]) for path in paths]

@@ -33,7 +33,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils.exceptions import IllegalCharacterError
 
-from curation import workflow
+from curation import rules, workflow
 
 from . import counts
 from .models import DetectionMethod, GeneId, Interaction, Organism, Protein, Publication, SourceDatabase
@@ -410,7 +410,7 @@ class InteractionResource(KeysetExportMixin, resources.ModelResource):
         self.skip_reason = ""
 
     def import_instance(self, instance, row, **kwargs):
-        if instance.pk is not None and workflow.is_curated(instance.status, instance.last_edited_by_id):
+        if instance.pk is not None and rules.is_curated(instance.status, instance.last_edited_by_id):
             return  # skipped in skip_row: nothing of the row is read
         errors = {}
         try:
@@ -452,7 +452,7 @@ class InteractionResource(KeysetExportMixin, resources.ModelResource):
     def skip_row(self, instance, original, row, import_validation_errors=None):
         if import_validation_errors:
             return False
-        if original.pk is not None and workflow.is_curated(original.status, original.last_edited_by_id):
+        if original.pk is not None and rules.is_curated(original.status, original.last_edited_by_id):
             self.skip_reason = (
                 f"curated ({original.status}{', evidence edited by a curator' if original.last_edited_by_id else ''}): "
                 "left as it is; change its evidence through curation"
@@ -478,10 +478,10 @@ class InteractionResource(KeysetExportMixin, resources.ModelResource):
         if instance.pk is not None:
             # Lock the row and check that no one curated or changed it since it was read.
             try:
-                current = workflow.lock(instance.pk, instance.version)
-            except workflow.ConcurrentEdit:
+                current = rules.lock(instance.pk, instance.version)
+            except rules.ConcurrentEdit:
                 current = None
-            if current is None or workflow.is_curated(current.status, current.last_edited_by_id):
+            if current is None or rules.is_curated(current.status, current.last_edited_by_id):
                 raise ValueError("the interaction changed during the import; import the file again")
         # The importing user becomes its last editor, as in every change of evidence (they cannot approve it).
         instance.evidence_change = workflow.EvidenceChange(

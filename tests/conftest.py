@@ -6,7 +6,7 @@ import pytest
 from django.apps import apps as django_apps
 from django.core.cache import cache
 
-from proteins.importer import import_pages
+from proteins.importing.run import import_pages
 
 FIXTURE_PAGES = Path(__file__).resolve().parent.parent / "fixtures" / "pages"
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"

@@ -11,9 +11,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.html import escape
 
-from proteins import deferred_indexes
 from proteins.admin import ImportRecordInline
-from proteins.importer import import_pages
+from proteins.importing import deferred_indexes
+from proteins.importing.run import import_pages
 from proteins.models import (
     BindingSite,
     DeferredIndex,

@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 
 from proteins import counts
-from proteins.importer import import_pages
+from proteins.importing.run import import_pages
 from proteins.models import (
     BindingSite,
     DetectionMethod,

@@ -22,7 +22,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from proteins.importer import import_pages
+from proteins.importing.run import import_pages
 from tests.test_api import FIXTURE_PAGES, make_world
 
 EXAMPLES_PER_OPERATION = 30

@@ -5,7 +5,7 @@ from django.contrib.auth.models import Group, User
 
 from curation import workflow
 from curation.models import CurationEvent, PendingSourceChange
-from proteins.importer import import_pages
+from proteins.importing.run import import_pages
 from proteins.models import DetectionMethod, Interaction, SourceDatabase
 
 pytestmark = pytest.mark.django_db

@@ -20,7 +20,7 @@ from django.urls import reverse
 from curation import workflow
 from curation.models import Comment, CurationEvent, PendingSourceChange
 from proteins import admin as proteins_admin
-from proteins.importer import import_pages
+from proteins.importing.run import import_pages
 from proteins.models import (
     DetectionMethod,
     ImportRecord,

@@ -3,8 +3,8 @@
 import pytest
 from django.db import IntegrityError, connection, transaction
 
-from proteins import deferred_indexes
-from proteins.importer import PageImporter, import_pages
+from proteins.importing import deferred_indexes
+from proteins.importing.run import PageImporter, import_pages
 from proteins.models import DeferredIndex, Interaction, Protein
 from tests.test_counts import assert_counts_are_right
 

@@ -5,9 +5,11 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from proteins.importer import import_pages
+from proteins.importing.run import import_pages
 from proteins.models import BindingSite, Interaction, Protein
-from proteins.parser import BINDING_SITE_DOWNLOAD_COLUMNS, Evidence, parse_binding_site_table, parse_interaction_table
+from proteins.pages import Evidence
+from proteins.parser import BINDING_SITE_DOWNLOAD_COLUMNS
+from proteins.tables import parse_binding_site_table, parse_interaction_table
 from tests.quirk_pages import IN_VITRO_SITE, LOCATED_SITE, page_text, write_page
 
 pytestmark = pytest.mark.django_db

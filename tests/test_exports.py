@@ -24,7 +24,7 @@ from proteins.exports import (
     partner_tsv,
     tflink_tsv,
 )
-from proteins.parser import parse_interaction_table, parse_page_file
+from proteins.tables import parse_interaction_table, parse_page_file
 
 
 def record(**overrides):

@@ -12,7 +12,7 @@ import gseapy
 import pytest
 from django.core.cache import cache
 
-from proteins.importer import import_pages
+from proteins.importing.run import import_pages
 from proteins.models import Interaction, Organism, Protein
 
 pytestmark = pytest.mark.django_db

@@ -13,9 +13,9 @@ from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.migrations.executor import MigrationExecutor
 from django.test.utils import CaptureQueriesContext
 
-from proteins import importer as importer_module
 from proteins import parser
-from proteins.importer import import_pages
+from proteins.importing.run import GC_FIRST_THRESHOLD, import_pages
+from proteins.importing.writer import BatchWriter
 from proteins.models import (
     BindingSite,
     DetectionMethod,
@@ -327,14 +327,14 @@ def test_a_bad_page_is_reported_leaves_no_trace_and_does_not_stop_good_pages(fix
 
 def test_a_page_refused_by_the_database_is_rolled_back_alone(fixture_pages, tmp_path, monkeypatch):
     pages = copy_pages(fixture_pages, tmp_path / "pages", "P46152.md", "P09022.md", "Q9I9N4.md")
-    write_binding_sites = importer_module.BatchWriter.write_binding_sites
+    write_binding_sites = BatchWriter.write_binding_sites
 
     def refuse_gata4(writer):
         if any(page.accession == "P46152" for page in writer.pages):
             raise IntegrityError("simulated constraint failure")
         return write_binding_sites(writer)
 
-    monkeypatch.setattr(importer_module.BatchWriter, "write_binding_sites", refuse_gata4)
+    monkeypatch.setattr(BatchWriter, "write_binding_sites", refuse_gata4)
 
     report = import_pages([pages])
 
@@ -596,7 +596,7 @@ def test_an_import_runs_the_garbage_collector_less_often_and_gives_the_threshold
     with pytest.raises(KeyboardInterrupt):
         import_pages([fixture_pages / GOOD_PAGE], on_page=interrupt)
 
-    assert during[0][0] == max(before[0], importer_module.GC_FIRST_THRESHOLD)
+    assert during[0][0] == max(before[0], GC_FIRST_THRESHOLD)
     assert during[-1][0] == during[0][0]
     assert gc.get_threshold() == before
 
@@ -812,7 +812,7 @@ def test_an_unexpected_error_mid_run_finishes_the_run_says_why_and_goes_on(fixtu
     def fail(writer):
         raise RuntimeError("the disk is on fire")
 
-    monkeypatch.setattr(importer_module.BatchWriter, "write_binding_sites", fail)
+    monkeypatch.setattr(BatchWriter, "write_binding_sites", fail)
 
     with pytest.raises(RuntimeError, match="the disk is on fire"):
         import_pages([pages], batch_size=1)

@@ -17,19 +17,10 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import yaml
 
-from proteins.parser import (
-    MAX_PAGE_BYTES,
-    BindingSiteRow,
-    Evidence,
-    InteractionRow,
-    OrthologRef,
-    PageError,
-    fingerprint,
-    load_page,
-    parse_interaction_table,
-    parse_page,
-    parse_page_file,
-)
+from proteins.importing.reading import fingerprint, load_page
+from proteins.pages import BindingSiteRow, Evidence, InteractionRow, OrthologRef, PageError
+from proteins.parser import parse_page
+from proteins.tables import MAX_PAGE_BYTES, parse_interaction_table, parse_page_file
 from tests.quirk_pages import (
     BINDING_SITE_TABLE_HEADER,
     IN_VITRO_SITE,

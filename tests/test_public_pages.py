@@ -15,7 +15,7 @@ from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 
 from proteins import counts
-from proteins.importer import import_pages
+from proteins.importing.run import import_pages
 from proteins.models import (
     BindingSite,
     DetectionMethod,

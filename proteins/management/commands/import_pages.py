@@ -3,7 +3,8 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from proteins.importer import default_jobs, find_pages, import_pages
+from proteins.importing.reading import default_jobs, find_pages
+from proteins.importing.run import import_pages
 
 
 class Command(BaseCommand):

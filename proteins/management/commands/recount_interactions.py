@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from proteins import counts
+from proteins.models import Protein
 
 
 class Command(BaseCommand):
@@ -10,5 +11,5 @@ class Command(BaseCommand):
     )
 
     def handle(self, **options):
-        updated = counts.refresh_all()
-        self.stdout.write(self.style.SUCCESS(f"Counted the interactions of {updated} proteins."))
+        counts.interactions_changed()
+        self.stdout.write(self.style.SUCCESS(f"Counted the interactions of {Protein.objects.count()} proteins."))

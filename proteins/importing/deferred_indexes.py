@@ -2,11 +2,8 @@
 
 Every row inserted goes into each index of its table.  An index whose rows arrive in random
 order (the interactions by TF, the evidence links by publication) costs a random B-tree
-insert per row, and dirty pages at every commit; built once at the end it is one sort.  On
-this project's 2-core machines, 1.6 million publication links took 6.2 s with their
-publication index kept up row by row and 2.5 s + 0.9 s to build it after; a million
-interactions 13.3 s with their seven indexes and 1.7 s + 3.3 s to build them after
-(``bench/README.md``).
+insert per row, and dirty pages at every commit; built once at the end it is one sort, much
+cheaper on both engines (the figures are in ``bench/README.md``).
 
 So an import of many pages into an empty interaction table (``should_defer``) drops the
 plain indexes of the tables it fills most (``tables``, ``deferrable``) and builds them again
@@ -16,7 +13,7 @@ interaction, proteins by accession).  Readers see the same rows meanwhile, more 
 
 The proteins' stored interaction counts (``proteins.counts``) wait too: while indexes are
 set aside the import does not add each batch's interactions to them (a row update per protein
-per batch, 3.6 s of a cold import), and ``restore()`` counts them all in one pass first (1.3 s).
+per batch), and ``restore()`` counts them all in one pass first.
 
 The statements that build the indexes again are stored as ``DeferredIndex`` rows in the
 transaction that drops them, so a killed import loses nothing: the next import (or
@@ -30,8 +27,8 @@ import time
 from django.conf import settings
 from django.db import connection, transaction
 
-from . import counts
-from .models import DeferredIndex, ImportRun, Interaction, Protein
+from .. import counts
+from ..models import DeferredIndex, ImportRun, Interaction, Protein
 
 
 def tables():
@@ -98,7 +95,7 @@ def restore():
     """
     started = time.perf_counter()
     built = 0
-    counts.refresh_all()
+    counts.interactions_changed()
     for deferred in DeferredIndex.objects.order_by("id"):
         # IF NOT EXISTS: a migration may have built it meanwhile.
         sql = deferred.sql.replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1)

@@ -1,4 +1,4 @@
-"""Row-level bulk writes for the importer's hot path, on every supported database.
+"""Row-level bulk writes for the import's hot path, in the SQL of each supported database.
 
 ``bulk_create`` builds a model instance and compiles a multi-row statement for every few
 hundred rows; for the millions of link rows of an import that costs more than the database
@@ -6,13 +6,13 @@ work itself.  These helpers send plain tuples with names quoted by the backend:
 
 * SQLite: ``executemany`` (the ``sqlite3`` module's C loop) over statements of many rows each
   (``_sqlite_insert``): a statement per row costs SQLite a statement's setup and, with
-  ``AUTOINCREMENT``, a write of its sequence table per row, three times the time of the insert;
+  ``AUTOINCREMENT``, a write of its sequence table per row;
 * PostgreSQL: one ``INSERT … SELECT * FROM unnest(%s::type[], …)`` a chunk, each column sent as
-  one array.  psycopg's ``executemany`` sends a statement per row: 18 µs a row on our server,
-  against about 7 µs this way.  (``COPY`` is faster still but has no ``ON CONFLICT`` and no
-  ``RETURNING``.)
+  one array, where psycopg's ``executemany`` sends a statement per row.  (``COPY`` would be
+  faster still but has no ``ON CONFLICT`` and no ``RETURNING``.)
 
-Both engines accept ``ON CONFLICT DO NOTHING`` and ``RETURNING``.
+Both engines accept ``ON CONFLICT DO NOTHING`` and ``RETURNING``.  The figures behind these
+choices are in ``bench/README.md``.
 """
 
 import itertools
@@ -23,7 +23,7 @@ from django.db import connection
 ARRAY_CHUNK = 50_000  # rows in one unnest statement: bounded memory for the arrays
 # Values in one SQLite statement: 999 is the limit of SQLite builds before 3.32, as Django assumes.
 SQLITE_MAX_PARAMS = 999
-SQLITE_MAX_ROWS = 100  # rows in one statement: past about 100 the gain stops
+SQLITE_MAX_ROWS = 100  # rows in one statement: longer statements gain nothing more
 
 
 def _quote(name):
@@ -95,8 +95,8 @@ def insert_returning(model, columns, rows, returning):
     the rows go through ``_sqlite_insert`` and are read back by primary key: the write
     transaction holds the database's only write lock, so every id above the largest one
     before the insert is one of these rows.  (A multi-row ``VALUES … RETURNING`` statement of a
-    different length each batch filled the connection's statement cache with megabytes of
-    compiled statements; ``_sqlite_insert`` uses two shapes.)
+    different length each batch would fill the connection's statement cache with compiled
+    statements; ``_sqlite_insert`` uses two shapes.)
     """
     rows = list(rows)
     if not rows:
