@@ -38,7 +38,7 @@ def parse_page_file(path, max_bytes: int = MAX_PAGE_BYTES) -> Page:
     return page
 
 
-def read_bytes(path, max_bytes=MAX_PAGE_BYTES):
+def read_bytes(path: Path, max_bytes: int = MAX_PAGE_BYTES) -> bytes:
     """The file's bytes, refusing files larger than ``max_bytes``."""
     try:
         size = path.stat().st_size
@@ -49,7 +49,7 @@ def read_bytes(path, max_bytes=MAX_PAGE_BYTES):
         raise PageError(path, f"cannot read the file: {error.strerror}") from error
 
 
-def decode_utf8(data, path):
+def decode_utf8(data: bytes, path) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -57,7 +57,7 @@ def decode_utf8(data, path):
         raise PageError(path, f"line {line}: invalid UTF-8 at byte {error.start}; pages must be UTF-8") from error
 
 
-def extend_with_downloads(page, folder, max_bytes=MAX_PAGE_BYTES):
+def extend_with_downloads(page: Page, folder: Path, max_bytes: int = MAX_PAGE_BYTES) -> None:
     """Replace the page's capped row lists by the full download tables found in ``folder``."""
     for kind in INTERACTION_FIELDS:
         name = page.downloads.get(kind)
@@ -91,7 +91,7 @@ def read_table(path, expected, max_bytes):
         yield number, cells
 
 
-def parse_interaction_table(path, kind, max_bytes=MAX_PAGE_BYTES):
+def parse_interaction_table(path, kind: str, max_bytes: int = MAX_PAGE_BYTES) -> list[InteractionRow]:
     """Rows of ``tfs_of_<ACC>.tsv`` / ``targets_of_<ACC>.tsv`` (columns differ from page rows)."""
     rows = []
     for number, cells in read_table(path, DOWNLOAD_COLUMNS[kind], max_bytes):
@@ -109,7 +109,7 @@ def parse_interaction_table(path, kind, max_bytes=MAX_PAGE_BYTES):
     return rows
 
 
-def parse_binding_site_table(path, sequences, max_bytes=MAX_PAGE_BYTES):
+def parse_binding_site_table(path, sequences: dict[str, str], max_bytes: int = MAX_PAGE_BYTES) -> list[BindingSiteRow]:
     """Rows of the 13-column ``bindingSites_of_<ACC>.tsv`` table, with the sequences of the page's
     FASTA body (``{site id: sequence}``), which can hold sites beyond the page's rows."""
     sites = []

@@ -31,7 +31,7 @@ from .. import counts
 from ..models import DeferredIndex, ImportRun, Interaction, Protein
 
 
-def tables():
+def tables() -> list[str]:
     """The tables whose indexes may be deferred: proteins, interactions and their evidence links.
 
     (Each batch adds to the proteins' stored counts, which moves their rows in the index that
@@ -41,7 +41,7 @@ def tables():
     return [Protein._meta.db_table, Interaction._meta.db_table, *(through._meta.db_table for through in links)]
 
 
-def deferrable():
+def deferrable() -> list[tuple[str, str]]:
     """``[(table, index name)]`` of the plain (not unique) secondary indexes: no import step reads them."""
     found = []
     with connection.cursor() as cursor:
@@ -54,7 +54,7 @@ def deferrable():
     return found
 
 
-def index_sql(name):
+def index_sql(name: str) -> str:
     """The ``CREATE INDEX`` statement of the index ``name``, as the database holds it."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -67,13 +67,13 @@ def index_sql(name):
     return row[0]
 
 
-def should_defer(page_count):
+def should_defer(page_count: int) -> bool:
     """Whether an import of ``page_count`` pages should defer indexes: many pages, no interactions yet."""
     threshold = settings.IMPORT_DEFER_INDEXES_PAGES
     return threshold > 0 and page_count >= threshold and not Interaction.objects.exists()
 
 
-def defer(run: ImportRun | None = None):
+def defer(run: ImportRun | None = None) -> list[str]:
     """Drop the deferrable indexes, remembering how to build each; return their names."""
     names = []
     with transaction.atomic():
@@ -85,7 +85,7 @@ def defer(run: ImportRun | None = None):
     return names
 
 
-def restore():
+def restore() -> tuple[int, float]:
     """Count the proteins' interactions again, then build every deferred index; return ``(number built, seconds)``.
 
     The count runs while the ``DeferredIndex`` rows still mark the import as unfinished, so an

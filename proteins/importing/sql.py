@@ -51,7 +51,7 @@ def _columns_of(rows, width):
     return [list(column) for column in zip(*rows, strict=True)] if rows else [[] for _ in range(width)]
 
 
-def insert_rows(model, columns, rows, ignore_conflicts=False):
+def insert_rows(model, columns: list[str], rows, ignore_conflicts: bool = False) -> None:
     """Insert ``rows`` (tuples in the order of ``columns``) into ``model``'s table."""
     rows = list(rows)
     if not rows:
@@ -88,7 +88,7 @@ def _sqlite_insert(cursor, head, width, rows, tail=""):
         cursor.executemany(f"{head} VALUES {row}{tail}", rows[full:])
 
 
-def insert_returning(model, columns, rows, returning):
+def insert_returning(model, columns: list[str], rows, returning: list[str]) -> list[tuple]:
     """Insert ``rows`` and return the ``returning`` columns of every row inserted, in no set order.
 
     Callers match the returned rows to theirs by a unique key among ``returning``.  On SQLite
@@ -121,7 +121,7 @@ def insert_returning(model, columns, rows, returning):
         return cursor.fetchall()
 
 
-def insert_instances(model, objects, key):
+def insert_instances(model, objects, key: str) -> None:
     """Insert unsaved instances of ``model`` as ``bulk_create`` would, and set their primary keys.
 
     ``key``: a unique field that tells the new rows apart.  The same rows in two statement
@@ -138,7 +138,7 @@ def insert_instances(model, objects, key):
         obj._state.db = connection.alias
 
 
-def update_rows(model, columns, rows):
+def update_rows(model, columns: list[str], rows) -> None:
     """Set ``columns`` of the rows whose primary key is the first item of each tuple."""
     rows = list(rows)
     if not rows:
@@ -164,7 +164,7 @@ def update_rows(model, columns, rows):
 KEY_CHUNK = 4000  # keys in one lookup statement: 8,000 parameters for a pair, under SQLite's 32,766
 
 
-def rows_by_keys(model, key_columns, keys, columns):
+def rows_by_keys(model, key_columns: list[str], keys, columns: list[str]) -> list[tuple]:
     """``columns`` of the rows whose ``key_columns`` equal one of ``keys`` (tuples), in no set order.
 
     One join per chunk of keys to the table's index on ``key_columns``: the rows of exactly
@@ -201,7 +201,7 @@ def rows_by_keys(model, key_columns, keys, columns):
     return found
 
 
-def count_present(model, ids):
+def count_present(model, ids) -> int:
     """How many of ``ids`` (distinct primary keys) are rows of ``model``'s table: one statement, any number.
 
     The ids travel as one parameter, a JSON array on SQLite (``json_each``) and an array on

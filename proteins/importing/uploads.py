@@ -65,7 +65,7 @@ class StagedUpload:
         (self.folder / MANIFEST).write_text(json.dumps(manifest))
 
 
-def stage(uploaded_files, root, *, max_file_bytes, max_total_bytes):
+def stage(uploaded_files, root, *, max_file_bytes: int, max_total_bytes: int) -> StagedUpload:
     """Check and write ``uploaded_files`` (objects with ``name`` and ``chunks()``) under ``root``.
 
     Returns a ``StagedUpload``; raises ``UploadError`` and keeps nothing when any file is refused.
@@ -99,7 +99,7 @@ def stage(uploaded_files, root, *, max_file_bytes, max_total_bytes):
     return upload
 
 
-def claim(root, token):
+def claim(root, token: str) -> StagedUpload | None:
     """Take the staged upload ``token`` out of waiting, for one import or discard; None when it is not waiting.
 
     The folder is renamed (atomic): of two requests confirming one upload, only one gets it.
@@ -128,7 +128,7 @@ def load(folder, token):
     )
 
 
-def discard(upload):
+def discard(upload: StagedUpload) -> None:
     shutil.rmtree(upload.folder, ignore_errors=True)
 
 
