@@ -35,7 +35,7 @@ class PageError(ValueError):
 
 
 # Rows are named tuples, not dataclasses: millions of them cross from the parsing processes,
-# and tuples pickle several times faster.
+# and tuples pickle faster.
 
 
 class Evidence(NamedTuple):
