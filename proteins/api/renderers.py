@@ -4,7 +4,7 @@ DRF renderers turn one finished ``data`` object into bytes, so they cannot strea
 streamed formats are renderers all the same, so that content negotiation (``?format=`` or
 the Accept header) and the OpenAPI schema know them; the view asks the chosen one for its
 lines (``StreamedFormat.lines``) and returns a ``StreamingHttpResponse``.  The lines come from
-the export writers of ``proteins.exports`` fed by ``proteins.selectors.interaction_records``,
+the export writers of ``proteins.exports`` fed by ``proteins.selectors.streams.interaction_records``,
 a chunk of rows at a time: memory stays flat however many rows the set has.
 """
 
@@ -13,7 +13,8 @@ from rest_framework import exceptions
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import BaseRenderer
 
-from .. import exports, selectors
+from .. import exports
+from ..selectors import streams
 
 BLOCK_CHARACTERS = 64 * 1024
 
@@ -40,7 +41,7 @@ class TSVRenderer(StreamedFormat):
     description = "TFLink's organism-wide download columns, a header line then one row per interaction."
 
     def lines(self, queryset, request):
-        return exports.tflink_tsv(selectors.interaction_records(queryset))
+        return exports.tflink_tsv(streams.interaction_records(queryset))
 
 
 class MITABRenderer(StreamedFormat):
@@ -50,7 +51,7 @@ class MITABRenderer(StreamedFormat):
     description = "HUPO-PSI MITAB 2.8: a '#' header line, then 46 tab-separated columns per interaction."
 
     def lines(self, queryset, request):
-        return exports.mitab28(selectors.interaction_records(queryset))
+        return exports.mitab28(streams.interaction_records(queryset))
 
 
 class GMTRenderer(StreamedFormat):
@@ -67,7 +68,7 @@ class GMTRenderer(StreamedFormat):
         key = request.query_params.get("by", "uniprot")
         if key not in exports.GMT_KEYS:
             raise exceptions.ValidationError({"by": [f"Give one of {', '.join(exports.GMT_KEYS)}."]})
-        return selectors.gmt_lines(queryset, key, request)
+        return streams.gmt_lines(queryset, key, request)
 
 
 class NDJSONRenderer(StreamedFormat):
@@ -77,7 +78,7 @@ class NDJSONRenderer(StreamedFormat):
     description = "Newline-delimited JSON: one interaction per line, the same object as in a JSON page."
 
     def lines(self, queryset, request):
-        return exports.ndjson(selectors.interaction_records(queryset, dates=True))
+        return exports.ndjson(streams.interaction_records(queryset, dates=True))
 
 
 STREAMED_FORMATS = (TSVRenderer, MITABRenderer, GMTRenderer, NDJSONRenderer)

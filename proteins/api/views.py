@@ -2,7 +2,7 @@
 interactions (JSON pages, or whole filtered sets streamed as TSV, MITAB, GMT, NDJSON) and
 binding sites; and the token endpoint for the scripts of curators.
 
-Reading needs no login.  Views are thin: the queryset (``selectors``), the filters
+Reading needs no login.  Views are thin: the queryset (``proteins.selectors``), the filters
 (``filters``), the pagination (``pagination``) and the formats (``renderers``) do the work.
 """
 
@@ -15,9 +15,11 @@ from rest_framework.decorators import api_view
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 
-from .. import exports, selectors
+from .. import exports
+from ..counts import organism_summaries
 from ..models import BindingSite, DetectionMethod, Interaction, Organism, Protein, SourceDatabase
 from ..parser import page_site_id
+from ..selectors import pages, streams
 from . import filters, renderers, serializers
 from .throttling import TokenRequestThrottle
 
@@ -96,7 +98,7 @@ class OrganismViewSet(NumberLookupMixin, ReadOnlyViewSet):
     not_found = "No organism with the NCBI taxon id {value}."
 
     def get_serializer_context(self):
-        counts = {summary["organism"].pk: summary for summary in selectors.organism_summaries()}
+        counts = {summary["organism"].pk: summary for summary in organism_summaries()}
         return {**super().get_serializer_context(), "counts": counts}
 
 
@@ -231,7 +233,7 @@ class InteractionViewSet(NumberLookupMixin, ReadOnlyViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # the schema generator has no user
             return Interaction.objects.none()
-        return selectors.visible_interactions(self.request.user)
+        return pages.visible_interactions(self.request.user)
 
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
@@ -252,7 +254,7 @@ class InteractionViewSet(NumberLookupMixin, ReadOnlyViewSet):
         return Response(self.get_serializer(self.records(one)[0]).data)
 
     def records(self, queryset):
-        return list(selectors.interaction_records(queryset, dates=True))
+        return list(streams.interaction_records(queryset, dates=True))
 
     def finalize_response(self, request, response, *args, **kwargs):
         # Whatever format was asked for, errors (and any other data DRF renders) are JSON.
