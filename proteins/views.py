@@ -3,15 +3,16 @@
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from . import counts, exports
+from . import counts
+from . import downloads as download_files
 from .filters import ProteinFilter
 from .models import Interaction, Organism, Protein, SitePage
-from .selectors import pages, streams
+from .selectors import pages
 
 NETWORK_DEFAULT = 100
 NETWORK_MAX = 2000
@@ -125,10 +126,7 @@ def site_page(request, slug):
     return render(request, "proteins/site_page.html", {"page": page})
 
 
-# Downloads: streamed, a chunk of rows at a time.
-
-
-GMT_LABELS = {"uniprot": "by UniProt", "gene_id": "by NCBI Gene id", "name": "by gene name"}
+# Downloads: streamed, a chunk of rows at a time (``proteins.downloads``).
 
 
 @require_safe
@@ -139,48 +137,28 @@ def downloads(request):
         {
             "organisms": counts.organism_summaries(),
             "help": SitePage.objects.filter(slug="download-help").first(),
-            "gmt_keys": GMT_LABELS,
+            "gmt_keys": download_files.GMT_KEY.labels,
         },
     )
 
 
-def stream(lines, filename, content_type):
-    response = StreamingHttpResponse(lines, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
 @require_safe
 def protein_download(request, accession, side):
-    entry = get_object_or_404(Protein, accession=accession.upper())
-    own = "target" if side == "tfs" else "tf"
-    records = streams.interaction_records(Interaction.objects.public().filter(**{own: entry}))
-    filename = exports.partner_file_name(side, entry.accession)
-    return stream(exports.partner_tsv(records, side), filename, exports.FORMATS["tsv"].content_type)
+    return download_files.partner_table_file(get_object_or_404(Protein, accession=accession.upper()), side)
 
 
 @require_safe
 def protein_binding_sites_download(request, accession):
-    entry = get_object_or_404(Protein, accession=accession.upper())
-    records = streams.binding_site_records(entry.binding_sites.all())
-    filename = exports.binding_site_file_name(entry.accession)
-    return stream(exports.binding_site_tsv(records), filename, exports.FORMATS["tsv"].content_type)
+    return download_files.binding_site_file(get_object_or_404(Protein, accession=accession.upper()))
 
 
 @require_safe
 def organism_download(request, taxon_id, file_format):
     organism = get_object_or_404(Organism, taxon_id=taxon_id)
-    rows = Interaction.objects.public().filter(organism=organism)
-    export = exports.FORMATS[file_format]
-    name = organism.name.replace(" ", "_")
-    if file_format == "gmt":
-        key = request.GET.get("by", "uniprot")
-        if key not in exports.GMT_KEYS:
-            raise Http404(f"Unknown GMT key {key!r}; use one of {', '.join(exports.GMT_KEYS)}.")
-        lines = streams.gmt_lines(rows, key, request)
-        return stream(lines, f"{name}_targets_by_{key}.{export.extension}", export.content_type)
-    records = streams.interaction_records(rows)
-    return stream(export.writer(records), f"{name}_interactions.{export.extension}", export.content_type)
+    try:
+        return download_files.organism_file(organism, download_files.FORMATS[file_format], request)
+    except download_files.UnknownChoice as error:
+        raise Http404(str(error)) from None
 
 
 # The REST API's page for people: what it serves and how to call it from a script.
@@ -194,6 +172,6 @@ def api_guide(request):
         {
             "api": request.build_absolute_uri(reverse("api:api-root")),
             "anon_rate": settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].get("anon"),
-            "gmt_keys": GMT_LABELS,
+            "gmt_keys": download_files.GMT_KEY.labels,
         },
     )

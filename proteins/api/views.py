@@ -15,7 +15,7 @@ from rest_framework.decorators import api_view
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 
-from .. import exports
+from .. import downloads
 from ..counts import organism_summaries
 from ..models import BindingSite, DetectionMethod, Interaction, Organism, Protein, SourceDatabase
 from ..parser import page_site_id
@@ -174,7 +174,7 @@ class ProteinViewSet(ReadOnlyViewSet):
 
 FORMATS = {
     "json": "a page of rows (cursor pagination), the default",
-    **{renderer.format: renderer.description for renderer in renderers.STREAMED_FORMATS},
+    **{download.name: download.description for download in downloads.FORMATS.values()},
 }
 FORMAT_PARAMETER = OpenApiParameter(
     "format",
@@ -185,9 +185,9 @@ FORMAT_PARAMETER = OpenApiParameter(
     + "\n\nAll formats but `json` hold the whole filtered set in one streamed response.",
 )
 GMT_KEY_PARAMETER = OpenApiParameter(
-    "by",
+    downloads.GMT_KEY.parameter,
     str,
-    enum=list(exports.GMT_KEYS),
+    enum=list(downloads.GMT_KEY.labels),
     description="`format=gmt` only: name the targets by UniProt accession (the default), NCBI Gene id or gene name.",
 )
 
@@ -222,7 +222,9 @@ class InteractionViewSet(NumberLookupMixin, ReadOnlyViewSet):
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)  # negotiates the format
-        if "by" in request.query_params and not isinstance(self.streamed_format(), renderers.GMTRenderer):
+        renderer = self.streamed_format()
+        option = renderer.download.option if renderer else None
+        if downloads.GMT_KEY.parameter in request.query_params and option is not downloads.GMT_KEY:
             raise exceptions.ValidationError({"by": ["Only the gmt format takes by: add format=gmt."]})
 
     def streamed_format(self):

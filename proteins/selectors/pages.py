@@ -6,13 +6,9 @@ from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 
+from ..exports import PARTNER_SIDES
 from ..models import DetectionMethod, GeneId, Interaction, Protein, SourceDatabase
 
-PARTNER_SIDES = {
-    # side of the table -> (the protein's role in its rows, the partner's role)
-    "tfs": ("target", "tf"),
-    "targets": ("tf", "target"),
-}
 PARTNER_SORTS = {
     "name": ("{partner}__gene_name", "{partner}__accession"),
     "-name": ("-{partner}__gene_name", "-{partner}__accession"),

@@ -5,12 +5,9 @@ OFFSET; a few bounded caches (proteins, organisms, evidence names) mean a chunk 
 handful of queries, whatever its number of rows, and memory stays flat however long the stream.
 """
 
-from collections.abc import Iterator
-
 from django.db.models import Q
-from django.urls import reverse
 
-from ..exports import BindingSiteRecord, InteractionRecord, gmt
+from ..exports import BindingSiteRecord, InteractionRecord
 from ..models import BindingSite, DetectionMethod, GeneId, Interaction, Organism, Protein, SourceDatabase
 from .sql import select_in
 
@@ -72,19 +69,6 @@ def interaction_records(queryset, *, by_tf=False, evidence=True, dates=False, ch
         if len(rows) < chunk_size:
             return  # a short chunk is the last: no query for an empty one
         last = rows[-1][1:3] if by_tf else (rows[-1][0],)
-
-
-def gmt_lines(queryset, key: str, request) -> Iterator[str]:
-    """GMT gene sets of ``queryset``'s interactions, a TF's targets by ``key`` (``exports.GMT_KEYS``).
-
-    Each set's description is the address of its TF's entry page on the site ``request`` reached,
-    the GSEA convention that makes it a link in GSEA's reports.
-    """
-
-    def entry_url(accession):
-        return request.build_absolute_uri(reverse("proteins:protein", args=[accession]))
-
-    return gmt(interaction_records(queryset, by_tf=True, evidence=False), key, entry_url=entry_url)
 
 
 class Organisms(dict):
