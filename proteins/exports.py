@@ -140,7 +140,7 @@ PARTNER_SIDES = {"tfs": ("target", "tf"), "targets": ("tf", "target")}
 PARTNER_FILE_NAMES = {"tfs": "tfs_of_{accession}.tsv", "targets": "targets_of_{accession}.tsv"}
 
 
-def partner_file_name(side, accession):
+def partner_file_name(side: str, accession: str) -> str:
     """The download name TFLink pages give the table: ``tfs_of_P04637.tsv``."""
     return PARTNER_FILE_NAMES[side].format(accession=accession)
 

@@ -1,9 +1,10 @@
 """The public pages' reads: a protein's partner tables, its network, the tables' filters, what a user may read."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 
 from ..exports import PARTNER_SIDES
@@ -27,12 +28,12 @@ SORT_LABELS = [
 PER_PAGE = 50
 
 
-def text_param(params, key):
+def text_param(params: Mapping[str, str], key: str) -> str:
     """A query-string value as search text: trimmed, without NUL characters (databases refuse them)."""
     return params.get(key, "").replace("\x00", "").strip()
 
 
-def find_protein(accession):
+def find_protein(accession: str) -> Protein | None:
     """The protein with this accession, whatever its case, or None."""
     return Protein.objects.select_related("organism").filter(accession=accession.upper()).first()
 
@@ -63,12 +64,13 @@ class PartnerTable:
     sorts = SORT_LABELS
 
 
-def partner_table(protein, side, params):
+def partner_table(protein: Protein, side: str, params: Mapping[str, str]) -> PartnerTable:
     """A filtered, sorted page of the protein's TFs or targets (``params``: the request's GET).
 
     The page's interaction ids are found first, sorted with only the partner joined; then the
-    rows of those ids are read with their partners and evidence.  Sorting a hub's 20,000 whole
-    rows (three tables' columns) to cut out 50 cost 30-90 ms, and spilled to disk on PostgreSQL.
+    rows of those ids are read with their partners and evidence.  Sorting a hub's whole rows
+    (three tables' columns) to cut out one page moves far more data than sorting ids, and spills
+    to disk on PostgreSQL.
     """
     own, partner = PARTNER_SIDES[side]
     source = text_param(params, f"{side}-source")
@@ -89,7 +91,7 @@ def partner_table(protein, side, params):
     ids = rows.order_by(*ordering).values_list("pk", flat=True)
     filtered = bool(source or method or small_scale)
     if filtered:
-        # All the matching ids in one query (at most a hub's 20,000): a separate COUNT would test
+        # All the matching ids in one query (at most a hub's interactions): a separate COUNT would test
         # every row's evidence a second time.
         ids = list(ids)
     page = KnownCountPaginator(ids, PER_PAGE, None if filtered else total).get_page(params.get(f"{side}-page"))
@@ -117,7 +119,7 @@ class PartnerRow:
     status: str
 
 
-def partner_rows(protein, side, interaction_ids):
+def partner_rows(protein: Protein, side: str, interaction_ids: list[int]) -> list[PartnerRow]:
     """``PartnerRow``s of ``interaction_ids`` (a page of ``protein``'s rows on ``side``), in their order.
 
     Five queries of plain values, one for the rows with their partners, one for the partners'
@@ -175,8 +177,8 @@ def has_evidence(relation, model, name):
 
     The name is looked up first, and "+ 0" keeps the subquery a probe of the link table's unique
     (interaction, evidence) index for each row: joined to the names, or as a plain semi-join,
-    PostgreSQL hashed every link of that evidence in the database (650,000 for GTRD) to match a
-    hub's 20,000 rows.
+    PostgreSQL hashed every link of that evidence in the database (for a large source, most of
+    the links) to match one hub's rows.
     """
     through = relation.through
     evidence = model.objects.filter(name__iexact=name).values_list("pk", flat=True).first()  # one row in any case
@@ -186,11 +188,11 @@ def has_evidence(relation, model, name):
     return Exists(through.objects.filter(**{own: OuterRef("pk") + 0, other: evidence}))
 
 
-def evidence_choices():
+def evidence_choices() -> dict[str, list[str]]:
     """Every source database and detection method, for the tables' filters.
 
-    Both lists are short (tens of names); narrowing them to one protein's interactions
-    cost a DISTINCT over all the evidence of a hub's 20,000 interactions.
+    Both lists are short; narrowing them to one protein's interactions would cost a
+    DISTINCT over all the evidence of a hub's interactions.
     """
     return {
         "sources": list(SourceDatabase.objects.values_list("name", flat=True)),
@@ -198,7 +200,7 @@ def evidence_choices():
     }
 
 
-def network(protein, limit):
+def network(protein: Protein, limit: int) -> dict:
     """Nodes and edges around ``protein``: its TFs and targets, at most ``limit`` partners.
 
     Nodes are keyed by accession (names are not unique); small-scale edges come first so a
@@ -218,7 +220,7 @@ def network(protein, limit):
     return {"nodes": list(nodes.values()), "edges": edges, "total": total, "shown": len(edges)}
 
 
-def visible_interactions(user):
+def visible_interactions(user) -> QuerySet:
     """The interactions ``user`` may read: staff see every one, everyone else all but rejected ones."""
     if user.is_staff:
         return Interaction.objects.all()

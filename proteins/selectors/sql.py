@@ -1,15 +1,18 @@
 """Raw SQL where the ORM's way costs more than the query: reading rows by many ids."""
 
+from collections.abc import Iterable
+
 from django.db import connection
+from django.db.models import Model
 
 
-def select_in(model, columns, ids, joined=False):
-    """Rows of ``columns`` of ``model`` whose first column is one of ``ids`` (at most a few ten
-    thousand), in plain SQL; with ``joined`` (two columns), one row per id, the second column's
-    values joined by ",".
+def select_in(model: type[Model], columns: list[str], ids: Iterable[int], joined: bool = False) -> list[tuple]:
+    """Rows of ``columns`` of ``model`` whose first column is one of ``ids`` (a chunk's, within the
+    databases' limits on parameters), in plain SQL; with ``joined`` (two columns), one row per id,
+    the second column's values joined by ",".
 
     Django's ``__in`` prepares every value in Python, which costs more than the query itself for
-    the thousands of ids of a chunk; here they go to the driver as they are (on PostgreSQL as one
+    the ids of a whole chunk; here they go to the driver as they are (on PostgreSQL as one
     array).  Ids close together, as in a chunk of an unfiltered or an organism's stream, are read
     as one index range and the rows of the ids in between dropped.
     """

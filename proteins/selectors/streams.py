@@ -5,14 +5,18 @@ OFFSET; a few bounded caches (proteins, organisms, evidence names) mean a chunk 
 handful of queries, whatever its number of rows, and memory stays flat however long the stream.
 """
 
-from django.db.models import Q
+from collections.abc import Iterator
+
+from django.db.models import Q, QuerySet
 
 from ..exports import BindingSiteRecord, InteractionRecord
 from ..models import BindingSite, DetectionMethod, GeneId, Interaction, Organism, Protein, SourceDatabase
 from .sql import select_in
 
 
-def interaction_records(queryset, *, by_tf=False, evidence=True, dates=False, chunk_size=5000):
+def interaction_records(
+    queryset: QuerySet, *, by_tf: bool = False, evidence: bool = True, dates: bool = False, chunk_size: int = 5000
+) -> Iterator[InteractionRecord]:
     """``InteractionRecord``s of ``queryset``, a chunk at a time: memory stays flat, a few queries per chunk.
 
     Rows come in id order, or ordered by TF then target with ``by_tf`` (for GMT). Keyset
@@ -156,7 +160,7 @@ def evidence_of(interaction_ids, names=None, links=EVIDENCE, owner="interaction"
 class EvidenceNames:
     """Sorted tuples of evidence from the ids a link table joins into a string ("3,1").
 
-    The few hundred source database and detection method names are read once; each combination
+    The source database and detection method names (few) are read once; each combination
     of ids is named and sorted once, since many interactions share the same few combinations.
     """
 
@@ -193,7 +197,7 @@ SITE_EVIDENCE = (
 )
 
 
-def binding_site_records(queryset, chunk_size=5000):
+def binding_site_records(queryset: QuerySet, chunk_size: int = 5000) -> Iterator[BindingSiteRecord]:
     """``BindingSiteRecord``s of ``queryset`` in id order (the order of the tables they came from),
     a chunk at a time (keyset pagination): a query for the chunk's sites, three for their evidence,
     and their TFs from a bounded cache."""
