@@ -44,6 +44,7 @@ from curation import workflow
 from curation.models import CurationEvent, PendingSourceChange
 
 from . import counts
+from .counts import forget_summaries
 from .forms import InteractionAdminForm, ReasonForm, UploadPagesForm
 from .importing import uploads
 from .importing.run import import_pages
@@ -64,7 +65,6 @@ from .models import (
 )
 from .parser import ACCESSION_RE
 from .resources import SPREADSHEET_FORMATS, InteractionResource, ProteinResource
-from .selectors import forget_summaries
 
 # Past this many proteins matching one search term, interactions are searched through a
 # subquery rather than a list of ids: a list lets the database use the TF and target

@@ -1,13 +1,10 @@
-"""Export writers: interactions as TFLink TSV, per-protein download tables, PSI-MITAB 2.8, GMT, NDJSON.
+"""Export writers: interactions as TFLink TSV, per-protein download tables, GMT, NDJSON.
 
 Pure Python, no Django: ``InteractionRecord`` values in, text lines out, the way DRF keeps
 renderers free of view logic.  Every writer is a generator that yields lines ending in
 ``"\\n"`` (the header first where the format has one) and holds one record at a time (GMT:
-one TF's targets; MITAB also keeps size-bounded caches of formatted names and terms), so a
-view can stream millions of rows with flat memory::
-
-    fmt = FORMATS["mitab"]
-    StreamingHttpResponse(fmt.writer(records), content_type=fmt.content_type)
+one TF's targets), so a view can stream millions of rows with flat memory.  PSI-MITAB 2.8 is
+written by ``proteins.psi_mi``; ``proteins.downloads`` names the formats and streams them.
 
 Values are data, never markup: they are written verbatim, except that characters that would
 break a line or a column (tab, CR, LF and the other line separators ``str.splitlines`` knows)
@@ -29,7 +26,8 @@ from operator import attrgetter
 from .parser import BINDING_SITE_DOWNLOAD_COLUMNS, DOWNLOAD_COLUMNS
 
 
-# Not frozen: a frozen dataclass's __init__ costs three times as much, and a stream builds millions.
+# Not frozen: a frozen dataclass's __init__ sets each field through object.__setattr__, and a stream
+# builds millions.
 @dataclass(slots=True)
 class InteractionRecord:
     """One TF -> target interaction with its evidence, as the export writers read it.
@@ -62,8 +60,8 @@ MISSING = "-"
 
 # Every character str.splitlines() treats as a line end, plus tab: inside a value they would
 # split a row or shift its columns.
-_BREAKERS = "\t\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
-_FLATTEN = str.maketrans(dict.fromkeys(_BREAKERS, " "))
+LINE_BREAKERS = "\t\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+_FLATTEN = str.maketrans(dict.fromkeys(LINE_BREAKERS, " "))
 
 
 def flatten(text):
@@ -88,7 +86,7 @@ def _join_texts(values, separator):
     return separator.join(values) if values else MISSING
 
 
-def _yes_no(flag):
+def yes_no(flag):
     return "Yes" if flag else "No"
 
 
@@ -125,7 +123,7 @@ def tflink_tsv(records: Iterable[InteractionRecord]) -> Iterator[str]:
                 _join_ints(record.pmids, ";"),
                 record.organism or MISSING,
                 _join_texts(record.source_databases, ";"),
-                _yes_no(record.small_scale),
+                yes_no(record.small_scale),
             )
         )
 
@@ -137,11 +135,12 @@ def tflink_tsv(records: Iterable[InteractionRecord]) -> Iterator[str]:
 # A ',' inside one method or source name cannot be told apart from the separator in this
 # format (TFLink's own limit): it is written as is.
 
-PARTNER_SIDES = ("tfs", "targets")
+# A protein's two partner tables: side -> (the protein's role in their interactions, the partner's role).
+PARTNER_SIDES = {"tfs": ("target", "tf"), "targets": ("tf", "target")}
 PARTNER_FILE_NAMES = {"tfs": "tfs_of_{accession}.tsv", "targets": "targets_of_{accession}.tsv"}
 
 
-def partner_file_name(side, accession):
+def partner_file_name(side: str, accession: str) -> str:
     """The download name TFLink pages give the table: ``tfs_of_P04637.tsv``."""
     return PARTNER_FILE_NAMES[side].format(accession=accession)
 
@@ -172,7 +171,7 @@ def partner_tsv(records: Iterable[InteractionRecord], side: str) -> Iterator[str
                 _join_ints(record.pmids, ","),
                 organism or MISSING,
                 _join_texts(record.source_databases, ","),
-                _yes_no(record.small_scale),
+                yes_no(record.small_scale),
             )
         )
 
@@ -220,272 +219,13 @@ def binding_site_tsv(records: Iterable[BindingSiteRecord]) -> Iterator[str]:
                 _join_texts(record.detection_methods, ","),
                 _join_ints(record.pmids, ","),
                 _join_texts(record.source_databases, ","),
-                _yes_no(record.small_scale),
+                yes_no(record.small_scale),
                 record.assembly,
                 record.chromosome,
                 str(record.start) if located else "",
                 str(record.end) if located else "",
                 record.strand,
             )
-        )
-
-
-# HUPO-PSI MITAB 2.8: 46 tab-separated columns, no quoting of cells; inside a cell, fields
-# db:value(description) separated by '|', '-' for an empty column.
-# Column list and token syntax: https://github.com/HUPO-PSI/miTab/blob/master/PSI-MITAB28Format.md
-# PSI-MI term ids and names checked against psi-mi.obo of https://github.com/HUPO-PSI/psi-mi-CV
-# (2023 release, last term MI:2422).
-
-MITAB28_COLUMNS = (
-    "ID(s) interactor A",
-    "ID(s) interactor B",
-    "Alt. ID(s) interactor A",
-    "Alt. ID(s) interactor B",
-    "Alias(es) interactor A",
-    "Alias(es) interactor B",
-    "Interaction detection method(s)",
-    "Publication 1st author(s)",
-    "Publication Identifier(s)",
-    "Taxid interactor A",
-    "Taxid interactor B",
-    "Interaction type(s)",
-    "Source database(s)",
-    "Interaction identifier(s)",
-    "Confidence value(s)",
-    "Expansion method(s)",
-    "Biological role(s) interactor A",
-    "Biological role(s) interactor B",
-    "Experimental role(s) interactor A",
-    "Experimental role(s) interactor B",
-    "Type(s) interactor A",
-    "Type(s) interactor B",
-    "Xref(s) interactor A",
-    "Xref(s) interactor B",
-    "Interaction Xref(s)",
-    "Annotation(s) interactor A",
-    "Annotation(s) interactor B",
-    "Interaction annotation(s)",
-    "Host organism(s)",
-    "Interaction parameter(s)",
-    "Creation date",
-    "Update date",
-    "Checksum(s) interactor A",
-    "Checksum(s) interactor B",
-    "Interaction Checksum(s)",
-    "Negative",
-    "Feature(s) interactor A",
-    "Feature(s) interactor B",
-    "Stoichiometry(s) interactor A",
-    "Stoichiometry(s) interactor B",
-    "Identification method participant A",
-    "Identification method participant B",
-    "Biological effect(s) interactor A",
-    "Biological effect(s) interactor B",
-    "Causal regulatory mechanism",
-    "Causal statement",
-)
-MITAB_RESERVED = frozenset('|():"' + _BREAKERS)
-
-
-def _psi_mi(term_id, name):
-    return f'psi-mi:"{term_id}"({name})'
-
-
-UNSPECIFIED_METHOD = _psi_mi("MI:0686", "unspecified method")
-# TFLink detection-method names -> (interaction detection method, participant identification
-# method of the target or None).  TFLink's "array technology/partial DNA sequence
-# identification by hybridization" pairs a detection method with the way the bound DNA was
-# identified, which MITAB 2.8 keeps apart (columns 7 and 42).  Methods without a PSI-MI term
-# here (e.g. "luciferase reporter assay") are written as UNSPECIFIED_METHOD and named in an
-# interaction annotation instead; no id is ever guessed.
-DETECTION_METHODS = {
-    "chromatin immunoprecipitation assay": (_psi_mi("MI:0402", "chromatin immunoprecipitation assay"), None),
-    "chromatin immunoprecipitation array": (_psi_mi("MI:0225", "chromatin immunoprecipitation array"), None),
-    "modified chromatin immunoprecipitation": (_psi_mi("MI:1028", "modified chromatin immunoprecipitation"), None),
-    "inferred by curator": (_psi_mi("MI:0364", "inferred by curator"), None),
-    "inferred by author": (_psi_mi("MI:0363", "inferred by author"), None),
-    "electrophoretic mobility shift assay": (_psi_mi("MI:0413", "electrophoretic mobility shift assay"), None),
-    "electrophoretic mobility supershift assay": (
-        _psi_mi("MI:0412", "electrophoretic mobility supershift assay"),
-        None,
-    ),
-    "array technology": (_psi_mi("MI:0008", "array technology"), None),
-    "array technology/partial DNA sequence identification by hybridization": (
-        _psi_mi("MI:0008", "array technology"),
-        _psi_mi("MI:0080", "partial DNA sequence identification by hybridization"),
-    ),
-    "one hybrid": (_psi_mi("MI:0432", "one hybrid"), None),
-    "footprinting": (_psi_mi("MI:0417", "footprinting"), None),
-    "DNase I footprinting": (_psi_mi("MI:0606", "DNase I footprinting"), None),
-    "DAP-seq": (_psi_mi("MI:2288", "DAP-seq"), None),
-    "dna adenine methyltransferase identification": (
-        _psi_mi("MI:1184", "dna adenine methyltransferase identification"),
-        None,
-    ),
-    "systematic evolution of ligands by exponential enrichment": (
-        _psi_mi("MI:0657", "systematic evolution of ligands by exponential enrichment"),
-        None,
-    ),
-    "coimmunoprecipitation": (_psi_mi("MI:0019", "coimmunoprecipitation"), None),
-    "pull down": (_psi_mi("MI:0096", "pull down"), None),
-    "two hybrid": (_psi_mi("MI:0018", "two hybrid"), None),
-    "sequence based prediction of gene regulatory region binding sites": (
-        _psi_mi("MI:1176", "sequence based prediction of gene regulatory region binding sites"),
-        None,
-    ),
-    "unspecified method": (UNSPECIFIED_METHOD, None),
-}
-_DETECTION_METHODS_BY_LOWER_NAME = {name.lower(): terms for name, terms in DETECTION_METHODS.items()}
-
-# Source databases with a PSI-MI "database citation" term (MI:0444 branch).  None of the
-# TF-target resources TFLink integrates (GTRD, ReMap, TRRUST, ORegAnno, PAZAR, HTRI, TRED,
-# Yeastract, DoRothEA) has one: they are written as unknown:<name>(<name>), the spec's
-# "unknown" database name, with the name as description (where a psi-mi source token keeps
-# the database name too) and no invented id.  "X_via_Y" (X's data imported through Y) gives
-# both, original source first, as the spec recommends.
-SOURCE_DATABASES = {
-    "intact": _psi_mi("MI:0469", "intact"),
-    "kegg": _psi_mi("MI:0470", "kegg"),
-    "signor": _psi_mi("MI:2214", "signor"),
-    "reactome": _psi_mi("MI:0467", "reactome"),
-    "biogrid": _psi_mi("MI:0463", "biogrid"),
-    "mint": _psi_mi("MI:0471", "mint"),
-    "string": _psi_mi("MI:1014", "string"),
-    "signalink": _psi_mi("MI:2270", "signalink"),
-    "encode": _psi_mi("MI:0850", "encode"),
-}
-
-# TF -> target gene as a causal statement without a known sign: a functional association
-# (MI:2286, an interaction type) whose regulatory mechanism (column 45, required with
-# MI:2286) is transcriptional regulation.  MI:2247 is a causal regulatory mechanism term,
-# not an interaction type, so it goes to column 45, not 12.
-INTERACTION_TYPE = _psi_mi("MI:2286", "functional association")
-TRANSCRIPTIONAL_REGULATION = _psi_mi("MI:2247", "transcriptional regulation")
-REGULATOR = _psi_mi("MI:2274", "regulator")
-REGULATOR_TARGET = _psi_mi("MI:2275", "regulator target")
-UNSPECIFIED_ROLE = _psi_mi("MI:0499", "unspecified role")
-PROTEIN = _psi_mi("MI:0326", "protein")
-GENE = _psi_mi("MI:0250", "gene")
-UNKNOWN_TAXON = -3  # the spec's taxid for "unknown"
-
-
-def _quote(text):
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-@lru_cache(maxsize=16384)
-def mitab_value(text):
-    """A MITAB field part: flattened, and quoted (\\ and " escaped) if it holds a reserved character."""
-    text = flatten(text)
-    if text and MITAB_RESERVED.isdisjoint(text):
-        return text
-    return _quote(text)
-
-
-@lru_cache(maxsize=16384)
-def _mitab_aliases(name):
-    symbols = [symbol.strip() for symbol in name.split(";")]
-    tokens = [f"uniprotkb:{mitab_value(symbol)}(gene name)" for symbol in symbols if symbol and symbol != MISSING]
-    return "|".join(dict.fromkeys(tokens)) or MISSING
-
-
-def _mitab_gene_ids(gene_ids):
-    if len(gene_ids) == 1:
-        return f"entrez gene/locuslink:{gene_ids[0]}"
-    return "|".join([f"entrez gene/locuslink:{gene_id}" for gene_id in gene_ids]) if gene_ids else MISSING
-
-
-@lru_cache(maxsize=1024)
-def _mitab_taxon(taxon_id, organism):
-    if taxon_id is None:
-        taxon_id = UNKNOWN_TAXON
-    return f"taxid:{taxon_id}({mitab_value(organism)})" if organism else f"taxid:{taxon_id}"
-
-
-@lru_cache(maxsize=4096)
-def _mitab_methods(methods):
-    """Detection-method cell, participant-identification cell of the target, unmapped names."""
-    detections, identifications, unmapped = [], [], []
-    for method in methods:
-        detection, identification = _DETECTION_METHODS_BY_LOWER_NAME.get(method.lower(), (None, None))
-        if detection is None:
-            detection = UNSPECIFIED_METHOD
-            unmapped.append(method)
-        detections.append(detection)
-        if identification:
-            identifications.append(identification)
-    return (
-        "|".join(dict.fromkeys(detections)) or MISSING,
-        "|".join(dict.fromkeys(identifications)) or MISSING,
-        tuple(unmapped),
-    )
-
-
-@lru_cache(maxsize=1024)
-def _mitab_source(name):
-    term = SOURCE_DATABASES.get(name.lower())
-    if term:
-        return term
-    value = mitab_value(name)
-    return f"unknown:{value}({value})"
-
-
-@lru_cache(maxsize=4096)
-def _mitab_sources(sources):
-    tokens = []
-    for source in sources:
-        tokens.extend(_mitab_source(part) for part in source.split("_via_") if part)
-    return "|".join(dict.fromkeys(tokens)) or MISSING
-
-
-def _comment(text):
-    return f"comment:{_quote(flatten(text))}"
-
-
-@lru_cache(maxsize=1024)
-def _mitab_annotations(status, small_scale, unmapped_methods):
-    notes = [
-        _comment(f"curation status: {status}"),
-        _comment(f"small-scale evidence: {_yes_no(small_scale).lower()}"),
-    ]
-    notes.extend(_comment(f"detection method: {method}") for method in unmapped_methods)
-    return "|".join(notes)
-
-
-# Columns 15-27 and 29-41 hold the same values on every row.
-_MITAB_15_TO_16 = "\t".join([MISSING] * 2)
-_MITAB_17_TO_27 = "\t".join(
-    [REGULATOR, REGULATOR_TARGET, UNSPECIFIED_ROLE, UNSPECIFIED_ROLE, PROTEIN, GENE] + [MISSING] * 5
-)
-_MITAB_29_TO_41 = "\t".join([MISSING] * 7 + ["false"] + [MISSING] * 5)
-_MITAB_43_TO_46 = "\t".join([MISSING, MISSING, TRANSCRIPTIONAL_REGULATION, MISSING])
-
-
-def mitab28(records: Iterable[InteractionRecord], *, id_database: str = "portal") -> Iterator[str]:
-    """HUPO-PSI MITAB 2.8, one line of 46 columns per interaction after a '#' header line.
-
-    A = the TF (protein, regulator), B = the target (gene, regulator target); both are
-    identified by UniProtKB accession, NCBI Gene ids are alternative ids.  Column 14 is the
-    portal's interaction id as ``<id_database>:<id>``.  Interaction annotations (column 28)
-    carry the curation status, the small-scale flag and any method without a PSI-MI term.
-    """
-    yield "#" + "\t".join(MITAB28_COLUMNS) + "\n"
-    prefix = mitab_value(id_database)
-    for record in records:
-        detections, target_identification, unmapped = _mitab_methods(record.detection_methods)
-        target_taxon = record.taxon_id if record.target_taxon_id is None else record.target_taxon_id
-        publications = "|".join([f"pubmed:{pmid}" for pmid in record.pmids]) if record.pmids else MISSING
-        yield (
-            f"uniprotkb:{mitab_value(record.tf_accession)}\t"
-            f"uniprotkb:{mitab_value(record.target_accession)}\t"
-            f"{_mitab_gene_ids(record.tf_gene_ids)}\t{_mitab_gene_ids(record.target_gene_ids)}\t"
-            f"{_mitab_aliases(record.tf_name)}\t{_mitab_aliases(record.target_name)}\t"
-            f"{detections}\t{MISSING}\t{publications}\t"
-            f"{_mitab_taxon(record.taxon_id, record.organism)}\t"
-            f"{_mitab_taxon(target_taxon, record.target_organism or record.organism)}\t"
-            f"{INTERACTION_TYPE}\t{_mitab_sources(record.source_databases)}\t{prefix}:{record.id}\t"
-            f"{_MITAB_15_TO_16}\t{_MITAB_17_TO_27}\t{_mitab_annotations(record.status, record.small_scale, unmapped)}\t"
-            f"{_MITAB_29_TO_41}\t{target_identification}\t{_MITAB_43_TO_46}\n"
         )
 
 
@@ -608,21 +348,3 @@ def ndjson(records: Iterable[InteractionRecord]) -> Iterator[str]:
     for record in records:
         # U+2028/U+2029 are valid inside JSON strings but end a line for str.splitlines().
         yield _encode_json(interaction_json(record)).replace("\u2028", "\\u2028").replace("\u2029", "\\u2029") + "\n"
-
-
-# The registry views use: format name -> writer, media type, file extension.
-
-
-@dataclass(frozen=True, slots=True)
-class ExportFormat:
-    writer: Callable[..., Iterator[str]]
-    content_type: str
-    extension: str
-
-
-FORMATS = {
-    "tsv": ExportFormat(tflink_tsv, "text/tab-separated-values; charset=utf-8", "tsv"),
-    # No media type is registered for PSI-MITAB; PSICQUIC services serve it as text/plain.
-    "mitab": ExportFormat(mitab28, "text/plain; charset=utf-8", "mitab.txt"),
-    "gmt": ExportFormat(gmt, "text/plain; charset=utf-8", "gmt"),
-}

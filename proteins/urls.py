@@ -1,6 +1,7 @@
 from django.urls import path, register_converter
 
 from . import views
+from .downloads import ORGANISM_FORMATS
 
 
 class AccessionConverter:
@@ -47,6 +48,6 @@ urlpatterns = [
             {"file_format": file_format},
             name=f"organism_{file_format}",
         )
-        for file_format in ("tsv", "mitab", "gmt")
+        for file_format in ORGANISM_FORMATS
     ],
 ]

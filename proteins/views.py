@@ -3,14 +3,16 @@
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from . import exports, selectors
+from . import counts
+from . import downloads as download_files
 from .filters import ProteinFilter
 from .models import Interaction, Organism, Protein, SitePage
+from .selectors import pages
 
 NETWORK_DEFAULT = 100
 NETWORK_MAX = 2000
@@ -21,13 +23,13 @@ def home(request):
     return render(
         request,
         "proteins/home.html",
-        {"page": SitePage.objects.filter(slug="home").first(), "organisms": selectors.organism_summaries()},
+        {"page": SitePage.objects.filter(slug="home").first(), "organisms": counts.organism_summaries()},
     )
 
 
 @require_safe
 def search(request):
-    text = selectors.text_param(request.GET, "q")
+    text = pages.text_param(request.GET, "q")
     results = Protein.objects.search(text).select_related("organism").order_by("gene_name", "accession")
     if text:
         exact = Protein.objects.filter(accession=text.upper()).first() or unique_match(text)
@@ -71,12 +73,12 @@ def browse(request, taxon_id):
 
 @require_safe
 def protein(request, accession):
-    entry = selectors.find_protein(accession)
+    entry = pages.find_protein(accession)
     if entry is None:
         raise Http404(f"No protein with the UniProt accession {accession}.")
     if accession != entry.accession:
         return same_query_redirect(request, entry)
-    tables = [selectors.partner_table(entry, side, request.GET) for side in ("tfs", "targets")]
+    tables = [pages.partner_table(entry, side, request.GET) for side in ("tfs", "targets")]
     return render(
         request,
         "proteins/protein.html",
@@ -86,7 +88,7 @@ def protein(request, accession):
             "orthologs": list(entry.orthologs.select_related("ortholog")),
             "tables": tables,
             "held_count": sum(table.total for table in tables),
-            "choices": selectors.evidence_choices(),
+            "choices": pages.evidence_choices(),
             "binding_sites": Paginator(
                 entry.binding_sites.prefetch_related("source_databases", "detection_methods", "publications"), 50
             ).get_page(request.GET.get("sites-page")),
@@ -103,7 +105,7 @@ def protein_network(request, accession):
         limit = min(max(int(request.GET.get("limit", NETWORK_DEFAULT)), 1), NETWORK_MAX)
     except ValueError:
         return JsonResponse({"error": "limit must be a whole number"}, status=400)
-    return JsonResponse(selectors.network(entry, limit))
+    return JsonResponse(pages.network(entry, limit))
 
 
 @require_safe
@@ -124,10 +126,7 @@ def site_page(request, slug):
     return render(request, "proteins/site_page.html", {"page": page})
 
 
-# Downloads: streamed, a chunk of rows at a time.
-
-
-GMT_LABELS = {"uniprot": "by UniProt", "gene_id": "by NCBI Gene id", "name": "by gene name"}
+# Downloads: streamed, a chunk of rows at a time (``proteins.downloads``).
 
 
 @require_safe
@@ -136,50 +135,30 @@ def downloads(request):
         request,
         "proteins/downloads.html",
         {
-            "organisms": selectors.organism_summaries(),
+            "organisms": counts.organism_summaries(),
             "help": SitePage.objects.filter(slug="download-help").first(),
-            "gmt_keys": GMT_LABELS,
+            "gmt_keys": download_files.GMT_KEY.labels,
         },
     )
 
 
-def stream(lines, filename, content_type):
-    response = StreamingHttpResponse(lines, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
 @require_safe
 def protein_download(request, accession, side):
-    entry = get_object_or_404(Protein, accession=accession.upper())
-    own = "target" if side == "tfs" else "tf"
-    records = selectors.interaction_records(Interaction.objects.public().filter(**{own: entry}))
-    filename = exports.partner_file_name(side, entry.accession)
-    return stream(exports.partner_tsv(records, side), filename, exports.FORMATS["tsv"].content_type)
+    return download_files.partner_table_file(get_object_or_404(Protein, accession=accession.upper()), side)
 
 
 @require_safe
 def protein_binding_sites_download(request, accession):
-    entry = get_object_or_404(Protein, accession=accession.upper())
-    records = selectors.binding_site_records(entry.binding_sites.all())
-    filename = exports.binding_site_file_name(entry.accession)
-    return stream(exports.binding_site_tsv(records), filename, exports.FORMATS["tsv"].content_type)
+    return download_files.binding_site_file(get_object_or_404(Protein, accession=accession.upper()))
 
 
 @require_safe
 def organism_download(request, taxon_id, file_format):
     organism = get_object_or_404(Organism, taxon_id=taxon_id)
-    rows = Interaction.objects.public().filter(organism=organism)
-    export = exports.FORMATS[file_format]
-    name = organism.name.replace(" ", "_")
-    if file_format == "gmt":
-        key = request.GET.get("by", "uniprot")
-        if key not in exports.GMT_KEYS:
-            raise Http404(f"Unknown GMT key {key!r}; use one of {', '.join(exports.GMT_KEYS)}.")
-        lines = selectors.gmt_lines(rows, key, request)
-        return stream(lines, f"{name}_targets_by_{key}.{export.extension}", export.content_type)
-    records = selectors.interaction_records(rows)
-    return stream(export.writer(records), f"{name}_interactions.{export.extension}", export.content_type)
+    try:
+        return download_files.organism_file(organism, download_files.FORMATS[file_format], request)
+    except download_files.UnknownChoice as error:
+        raise Http404(str(error)) from None
 
 
 # The REST API's page for people: what it serves and how to call it from a script.
@@ -193,6 +172,6 @@ def api_guide(request):
         {
             "api": request.build_absolute_uri(reverse("api:api-root")),
             "anon_rate": settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].get("anon"),
-            "gmt_keys": GMT_LABELS,
+            "gmt_keys": download_files.GMT_KEY.labels,
         },
     )

@@ -5,6 +5,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from proteins.downloads import FORMATS
 from proteins.importing.run import import_pages
 from proteins.models import BindingSite, Interaction, Protein
 from proteins.pages import Evidence
@@ -129,6 +130,23 @@ def test_gmt_lists_each_tfs_targets_by_the_chosen_key(client, sample):
     assert len(sets) == Interaction.objects.filter(organism__taxon_id=6239).values("tf").distinct().count()
     named = {line.split("\t")[0]: line.split("\t")[2:] for line in by_name.splitlines()}
     assert "rps-1" in named["him-1_O01789"]
+
+
+def test_site_and_api_serve_each_format_with_one_media_type(client, sample):
+    assert {name: (fmt.content_type, fmt.extension) for name, fmt in FORMATS.items()} == {
+        "tsv": ("text/tab-separated-values; charset=utf-8", "tsv"),
+        "mitab": ("text/x-psi-mitab; charset=utf-8", "mitab.txt"),
+        "gmt": ("text/x-gmt; charset=utf-8", "gmt"),
+        "ndjson": ("application/x-ndjson; charset=utf-8", "ndjson"),
+    }
+    names = {"tsv": "Caenorhabditis_elegans_interactions.tsv", "mitab": "Caenorhabditis_elegans_interactions.mitab.txt"}
+    names["gmt"] = "Caenorhabditis_elegans_targets_by_uniprot.gmt"
+    for file_format, name in names.items():
+        site, _text = download(client, f"/downloads/6239/interactions.{file_format}")
+        api, _text = download(client, f"/api/interactions/?organism=6239&format={file_format}")
+        assert site["Content-Type"] == api["Content-Type"] == FORMATS[file_format].content_type
+        assert site["Content-Disposition"] == f'attachment; filename="{name}"'
+        assert api["Content-Disposition"] == f'attachment; filename="interactions.{FORMATS[file_format].extension}"'
 
 
 def test_unknown_gmt_key_and_unknown_organism_are_404(client, sample):

@@ -1,4 +1,4 @@
-"""Export writers (proteins.exports): TFLink TSV, per-protein tables, PSI-MITAB 2.8, GMT.
+"""Export writers (proteins.exports, proteins.psi_mi): TFLink TSV, per-protein tables, PSI-MITAB 2.8, GMT.
 
 Plain data in, text lines out: no database needed.
 """
@@ -13,17 +13,15 @@ from datetime import UTC, datetime
 import pytest
 
 from proteins.exports import (
-    FORMATS,
-    MITAB28_COLUMNS,
     TFLINK_COLUMNS,
     InteractionRecord,
     gmt,
-    mitab28,
     ndjson,
     partner_file_name,
     partner_tsv,
     tflink_tsv,
 )
+from proteins.psi_mi import MITAB28_COLUMNS, mitab28
 from proteins.tables import parse_interaction_table, parse_page_file
 
 
@@ -565,16 +563,3 @@ def test_writers_memory_does_not_grow_with_the_rows(writer):
         tracemalloc.stop()
 
     assert peak < 1_000_000
-
-
-# Registry
-
-
-def test_formats_name_a_writer_media_type_and_extension():
-    assert {name: (fmt.content_type, fmt.extension) for name, fmt in FORMATS.items()} == {
-        "tsv": ("text/tab-separated-values; charset=utf-8", "tsv"),
-        "mitab": ("text/plain; charset=utf-8", "mitab.txt"),
-        "gmt": ("text/plain; charset=utf-8", "gmt"),
-    }
-    for fmt in FORMATS.values():
-        assert "".join(fmt.writer(TP53_TARGETS)).count("\n") >= 1

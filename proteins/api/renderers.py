@@ -1,107 +1,46 @@
-"""The formats of the API: JSON pages, and whole filtered sets streamed as TSV, MITAB, GMT or NDJSON.
+"""The formats of the API: JSON pages, and whole filtered sets streamed in the formats of ``proteins.downloads``.
 
 DRF renderers turn one finished ``data`` object into bytes, so they cannot stream.  The
-streamed formats are renderers all the same, so that content negotiation (``?format=`` or
-the Accept header) and the OpenAPI schema know them; the view asks the chosen one for its
-lines (``StreamedFormat.lines``) and returns a ``StreamingHttpResponse``.  The lines come from
-the export writers of ``proteins.exports`` fed by ``proteins.selectors.interaction_records``,
-a chunk of rows at a time: memory stays flat however many rows the set has.
+streamed formats are renderers all the same, one per ``downloads.FORMATS`` entry, so that
+content negotiation (``?format=`` or the Accept header) and the OpenAPI schema know them; the
+view hands the chosen one's format to ``streamed_response``, which streams the file the way the
+public downloads do.
 """
 
-from django.http import StreamingHttpResponse
 from rest_framework import exceptions
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import BaseRenderer
 
-from .. import exports, selectors
-
-BLOCK_CHARACTERS = 64 * 1024
+from .. import downloads
 
 
 class StreamedFormat(BaseRenderer):
     """A format streamed by the view for a whole queryset of interactions (see the module's docstring)."""
 
-    charset = "utf-8"
-    extension = ""
-    description = ""
-
-    def lines(self, queryset, request):
-        """The response's lines for ``queryset``, as ``request`` (its query parameters) asks."""
-        raise NotImplementedError
+    charset = downloads.CHARSET
+    download: downloads.DownloadFormat
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
         raise NotImplementedError("Streamed formats are written by the view, not rendered from data.")
 
 
-class TSVRenderer(StreamedFormat):
-    media_type = "text/tab-separated-values"
-    format = "tsv"
-    extension = "tsv"
-    description = "TFLink's organism-wide download columns, a header line then one row per interaction."
-
-    def lines(self, queryset, request):
-        return exports.tflink_tsv(selectors.interaction_records(queryset))
+def streamed_renderer(download: downloads.DownloadFormat) -> type[StreamedFormat]:
+    """The renderer class that offers ``download`` to content negotiation and the schema."""
+    attributes = {"media_type": download.media_type, "format": download.name, "download": download}
+    return type(f"{download.name.upper()}Renderer", (StreamedFormat,), attributes)
 
 
-class MITABRenderer(StreamedFormat):
-    media_type = "text/x-psi-mitab"
-    format = "mitab"
-    extension = "mitab.txt"
-    description = "HUPO-PSI MITAB 2.8: a '#' header line, then 46 tab-separated columns per interaction."
-
-    def lines(self, queryset, request):
-        return exports.mitab28(selectors.interaction_records(queryset))
+STREAMED_FORMATS = tuple(streamed_renderer(download) for download in downloads.FORMATS.values())
 
 
-class GMTRenderer(StreamedFormat):
-    media_type = "text/x-gmt"
-    format = "gmt"
-    extension = "gmt"
-    description = (
-        "GSEA gene sets: one line per TF, named <gene name>_<UniProt accession> (unique), described by the "
-        "address of its entry page, then its targets by UniProt accession (by=uniprot, the default), "
-        "NCBI Gene id (by=gene_id) or gene name (by=name); no field holds whitespace (a run of it is written _)."
-    )
-
-    def lines(self, queryset, request):
-        key = request.query_params.get("by", "uniprot")
-        if key not in exports.GMT_KEYS:
-            raise exceptions.ValidationError({"by": [f"Give one of {', '.join(exports.GMT_KEYS)}."]})
-        return selectors.gmt_lines(queryset, key, request)
-
-
-class NDJSONRenderer(StreamedFormat):
-    media_type = "application/x-ndjson"
-    format = "ndjson"
-    extension = "ndjson"
-    description = "Newline-delimited JSON: one interaction per line, the same object as in a JSON page."
-
-    def lines(self, queryset, request):
-        return exports.ndjson(selectors.interaction_records(queryset, dates=True))
-
-
-STREAMED_FORMATS = (TSVRenderer, MITABRenderer, GMTRenderer, NDJSONRenderer)
-
-
-def streamed_response(renderer, queryset, request, name):
+def streamed_response(renderer, queryset, request, stem):
     """A streamed download of ``queryset`` in ``renderer``'s format; bad parameters raise before it starts."""
-    lines = renderer.lines(queryset, request)
-    response = StreamingHttpResponse(blocks(lines), content_type=f"{renderer.media_type}; charset={renderer.charset}")
-    response["Content-Disposition"] = f'attachment; filename="{name}.{renderer.extension}"'
-    return response
-
-
-def blocks(lines, size=BLOCK_CHARACTERS):
-    """``lines`` joined into UTF-8 blocks of about ``size`` characters: one write per block, not per line."""
-    block, length = [], 0
-    for line in lines:
-        block.append(line)
-        length += len(line)
-        if length >= size:
-            yield "".join(block).encode()
-            block, length = [], 0
-    if block:
-        yield "".join(block).encode()
+    download = renderer.download
+    try:
+        choice = download.choice(request.query_params)
+    except downloads.UnknownChoice as error:
+        raise exceptions.ValidationError({error.parameter: [str(error)]}) from None
+    return downloads.interactions_file(download, queryset, request, stem, choice)
 
 
 class FormatNegotiation(DefaultContentNegotiation):

@@ -1,7 +1,7 @@
 """JSON representations of the API (read-only).
 
 ``InteractionSerializer`` serializes ``proteins.exports.InteractionRecord`` values (read a
-page at a time by ``proteins.selectors.interaction_records``, no model instances) with
+page at a time by ``proteins.selectors.streams.interaction_records``, no model instances) with
 ``proteins.exports.interaction_json``, the function that writes the lines of NDJSON: a JSON
 page and an NDJSON stream hold equal rows.  Its fields describe that object in the schema.
 """

@@ -2,7 +2,7 @@
 interactions (JSON pages, or whole filtered sets streamed as TSV, MITAB, GMT, NDJSON) and
 binding sites; and the token endpoint for the scripts of curators.
 
-Reading needs no login.  Views are thin: the queryset (``selectors``), the filters
+Reading needs no login.  Views are thin: the queryset (``proteins.selectors``), the filters
 (``filters``), the pagination (``pagination``) and the formats (``renderers``) do the work.
 """
 
@@ -15,9 +15,11 @@ from rest_framework.decorators import api_view
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 
-from .. import exports, selectors
+from .. import downloads
+from ..counts import organism_summaries
 from ..models import BindingSite, DetectionMethod, Interaction, Organism, Protein, SourceDatabase
 from ..parser import page_site_id
+from ..selectors import pages, streams
 from . import filters, renderers, serializers
 from .throttling import TokenRequestThrottle
 
@@ -96,7 +98,7 @@ class OrganismViewSet(NumberLookupMixin, ReadOnlyViewSet):
     not_found = "No organism with the NCBI taxon id {value}."
 
     def get_serializer_context(self):
-        counts = {summary["organism"].pk: summary for summary in selectors.organism_summaries()}
+        counts = {summary["organism"].pk: summary for summary in organism_summaries()}
         return {**super().get_serializer_context(), "counts": counts}
 
 
@@ -172,7 +174,7 @@ class ProteinViewSet(ReadOnlyViewSet):
 
 FORMATS = {
     "json": "a page of rows (cursor pagination), the default",
-    **{renderer.format: renderer.description for renderer in renderers.STREAMED_FORMATS},
+    **{download.name: download.description for download in downloads.FORMATS.values()},
 }
 FORMAT_PARAMETER = OpenApiParameter(
     "format",
@@ -183,9 +185,9 @@ FORMAT_PARAMETER = OpenApiParameter(
     + "\n\nAll formats but `json` hold the whole filtered set in one streamed response.",
 )
 GMT_KEY_PARAMETER = OpenApiParameter(
-    "by",
+    downloads.GMT_KEY.parameter,
     str,
-    enum=list(exports.GMT_KEYS),
+    enum=list(downloads.GMT_KEY.labels),
     description="`format=gmt` only: name the targets by UniProt accession (the default), NCBI Gene id or gene name.",
 )
 
@@ -220,7 +222,9 @@ class InteractionViewSet(NumberLookupMixin, ReadOnlyViewSet):
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)  # negotiates the format
-        if "by" in request.query_params and not isinstance(self.streamed_format(), renderers.GMTRenderer):
+        renderer = self.streamed_format()
+        option = renderer.download.option if renderer else None
+        if downloads.GMT_KEY.parameter in request.query_params and option is not downloads.GMT_KEY:
             raise exceptions.ValidationError({"by": ["Only the gmt format takes by: add format=gmt."]})
 
     def streamed_format(self):
@@ -231,7 +235,7 @@ class InteractionViewSet(NumberLookupMixin, ReadOnlyViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # the schema generator has no user
             return Interaction.objects.none()
-        return selectors.visible_interactions(self.request.user)
+        return pages.visible_interactions(self.request.user)
 
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
@@ -252,7 +256,7 @@ class InteractionViewSet(NumberLookupMixin, ReadOnlyViewSet):
         return Response(self.get_serializer(self.records(one)[0]).data)
 
     def records(self, queryset):
-        return list(selectors.interaction_records(queryset, dates=True))
+        return list(streams.interaction_records(queryset, dates=True))
 
     def finalize_response(self, request, response, *args, **kwargs):
         # Whatever format was asked for, errors (and any other data DRF renders) are JSON.

@@ -1,0 +1,234 @@
+"""Whole sets of interactions and binding sites as export records, streamed a chunk at a time.
+
+Keyset pagination (``WHERE key > last``) keeps every chunk an index range scan, never an
+OFFSET; a few bounded caches (proteins, organisms, evidence names) mean a chunk costs a
+handful of queries, whatever its number of rows, and memory stays flat however long the stream.
+"""
+
+from collections.abc import Iterator
+
+from django.db.models import Q, QuerySet
+
+from ..exports import BindingSiteRecord, InteractionRecord
+from ..models import BindingSite, DetectionMethod, GeneId, Interaction, Organism, Protein, SourceDatabase
+from .sql import select_in
+
+
+def interaction_records(
+    queryset: QuerySet, *, by_tf: bool = False, evidence: bool = True, dates: bool = False, chunk_size: int = 5000
+) -> Iterator[InteractionRecord]:
+    """``InteractionRecord``s of ``queryset``, a chunk at a time: memory stays flat, a few queries per chunk.
+
+    Rows come in id order, or ordered by TF then target with ``by_tf`` (for GMT). Keyset
+    pagination (``WHERE key > last``) keeps every chunk an index range scan, never an OFFSET.
+    A chunk costs a query for its interactions, without joins, and with ``evidence`` three for
+    their evidence; proteins (accession, name, gene ids) come from a bounded cache that reads the
+    ones a chunk is missing (two queries), and the few names of organisms, source databases and
+    detection methods are read once.  ``dates`` fills ``updated_at`` (converting it costs time on
+    every row).
+    """
+    ordering = ("tf_id", "target_id") if by_tf else ("pk",)
+    columns = ("pk", "tf_id", "target_id", "organism_id", "small_scale", "status", *(("updated_at",) if dates else ()))
+    names = EvidenceNames()
+    organisms = Organisms()
+    proteins = ProteinCache()
+    last = None
+    while True:
+        chunk_query = queryset.order_by(*ordering)
+        if last is not None:
+            chunk_query = chunk_query.filter(after_key(ordering, last))
+        rows = list(chunk_query.values_list(*columns)[:chunk_size])
+        if not rows:
+            return
+        proteins.read({row[1] for row in rows} | {row[2] for row in rows})
+        sources, methods, pmids = evidence_of([row[0] for row in rows], names) if evidence else ({}, {}, {})
+        for pk, tf, target, organism_id, small_scale, status, *updated_at in rows:
+            if tf not in proteins or target not in proteins:
+                continue  # deleted since the chunk was read (its interactions with it)
+            tf_accession, tf_name, _, tf_gene_ids = proteins[tf]
+            target_accession, target_name, target_organism_id, target_gene_ids = proteins[target]
+            organism, taxon = organisms[organism_id]
+            target_organism, target_taxon = (
+                ("", None) if target_organism_id == organism_id else organisms[target_organism_id]
+            )
+            yield InteractionRecord(
+                id=pk,
+                tf_accession=tf_accession,
+                tf_name=tf_name,
+                tf_gene_ids=tf_gene_ids,
+                target_accession=target_accession,
+                target_name=target_name,
+                target_gene_ids=target_gene_ids,
+                organism=organism,
+                taxon_id=taxon,
+                source_databases=sources.get(pk, ()),
+                detection_methods=methods.get(pk, ()),
+                pmids=pmids.get(pk, ()),
+                small_scale=small_scale,
+                status=status,
+                target_organism=target_organism,
+                target_taxon_id=target_taxon,
+                updated_at=updated_at[0] if updated_at else None,
+            )
+        if len(rows) < chunk_size:
+            return  # a short chunk is the last: no query for an empty one
+        last = rows[-1][1:3] if by_tf else (rows[-1][0],)
+
+
+class Organisms(dict):
+    """``{organism id: (scientific name, NCBI taxon id)}``, read whole when an id is missing (a handful)."""
+
+    def __missing__(self, pk):
+        self.update((organism.pk, (organism.name, organism.taxon_id)) for organism in Organism.objects.all())
+        if pk not in self:
+            raise KeyError(pk)
+        return self.get(pk)
+
+
+def after_key(ordering, last):
+    if len(ordering) == 1:
+        return Q(pk__gt=last[0])
+    (first, second), (first_value, second_value) = ordering, last
+    return Q(**{f"{first}__gt": first_value}) | Q(**{first: first_value, f"{second}__gt": second_value})
+
+
+class ProteinCache(dict):
+    """``{protein id: (accession, gene name, organism id, NCBI Gene ids)}`` for a stream's chunks.
+
+    A protein recurs in many chunks (a target of many TFs): each is read once, while the cache
+    holds at most ``MAX_PROTEINS`` (then it starts again, so memory stays bounded).
+    """
+
+    MAX_PROTEINS = 50_000
+
+    def read(self, protein_ids):
+        """Make sure the cache holds ``protein_ids`` (those that still exist)."""
+        missing = [pk for pk in protein_ids if pk not in self]
+        if len(self) + len(missing) > self.MAX_PROTEINS:
+            self.clear()
+            missing = list(protein_ids)
+        if missing:
+            self.update(proteins_of(missing))
+
+
+def proteins_of(protein_ids):
+    """``{protein id: (accession, gene name, organism id, NCBI Gene ids ascending)}`` in two queries."""
+    gene_ids = gene_ids_of(protein_ids)
+    return {
+        pk: (accession, name, organism, gene_ids.get(pk, ()))
+        for pk, accession, name, organism in select_in(
+            Protein, ["id", "accession", "gene_name", "organism"], protein_ids
+        )
+    }
+
+
+def gene_ids_of(protein_ids):
+    """``{protein id: its NCBI Gene ids, ascending}`` in one query."""
+    found = {}
+    for protein, gene_id in select_in(GeneId, ["protein", "gene_id"], protein_ids):
+        found.setdefault(protein, []).append(gene_id)
+    return {protein: tuple(sorted(values)) for protein, values in found.items()}
+
+
+EVIDENCE = (
+    # link table, its column naming the evidence, and the model whose name to show (None: the id is
+    # the value, a PubMed id)
+    (Interaction.source_databases.through, "sourcedatabase", SourceDatabase),
+    (Interaction.detection_methods.through, "detectionmethod", DetectionMethod),
+    (Interaction.publications.through, "publication", None),
+)
+
+
+def evidence_of(interaction_ids, names=None, links=EVIDENCE, owner="interaction"):
+    """``(sources, methods, pmids)``: three ``{interaction id: tuple}`` of the interactions' source
+    database and detection method names (sorted) and PubMed ids (ascending), in three queries.
+
+    The database joins each interaction's linked ids into one string (no join of tables, no
+    sort); ``names`` turns it into names, and is kept by a caller that reads many chunks.
+    ``links`` and ``owner``: another owner's link tables and their column naming it (binding sites).
+    """
+    names = EvidenceNames() if names is None else names
+    return tuple(
+        {
+            interaction: names.sorted(model, joined)
+            for interaction, joined in select_in(through, [owner, column], interaction_ids, joined=True)
+        }
+        for through, column, model in links
+    )
+
+
+class EvidenceNames:
+    """Sorted tuples of evidence from the ids a link table joins into a string ("3,1").
+
+    The source database and detection method names (few) are read once; each combination
+    of ids is named and sorted once, since many interactions share the same few combinations.
+    """
+
+    MAX_COMBINATIONS = 10_000
+
+    def __init__(self):
+        self.names = {}
+        self.combinations = {}
+
+    def sorted(self, model, joined):
+        if model is None:  # PubMed ids are their own values
+            return (int(joined),) if "," not in joined else tuple(sorted(map(int, joined.split(","))))
+        combinations = self.combinations.setdefault(model, {})
+        found = combinations.get(joined)
+        if found is None:
+            if len(combinations) >= self.MAX_COMBINATIONS:
+                combinations.clear()
+            found = combinations[joined] = tuple(sorted(self.name(model, int(pk)) for pk in joined.split(",")))
+        return found
+
+    def name(self, model, pk):
+        known = self.names.get(model)
+        if known is None or pk not in known:  # first use, or added since
+            known = self.names[model] = dict(model.objects.values_list("pk", "name"))
+        return known[pk]
+
+
+# Binding sites.
+
+SITE_EVIDENCE = (
+    (BindingSite.source_databases.through, "sourcedatabase", SourceDatabase),
+    (BindingSite.detection_methods.through, "detectionmethod", DetectionMethod),
+    (BindingSite.publications.through, "publication", None),
+)
+
+
+def binding_site_records(queryset: QuerySet, chunk_size: int = 5000) -> Iterator[BindingSiteRecord]:
+    """``BindingSiteRecord``s of ``queryset`` in id order (the order of the tables they came from),
+    a chunk at a time (keyset pagination): a query for the chunk's sites, three for their evidence,
+    and their TFs from a bounded cache."""
+    columns = ("pk", "tflink_id", "tf_id", "assembly", "chromosome", "start", "end", "strand", "small_scale")
+    names, organisms, proteins = EvidenceNames(), Organisms(), ProteinCache()
+    last = 0
+    while True:
+        rows = list(queryset.filter(pk__gt=last).order_by("pk").values_list(*columns)[:chunk_size])
+        if not rows:
+            return
+        proteins.read({row[2] for row in rows})
+        sources, methods, pmids = evidence_of([row[0] for row in rows], names, SITE_EVIDENCE, "bindingsite")
+        for pk, tflink_id, tf, assembly, chromosome, start, end, strand, small_scale in rows:
+            if tf not in proteins:
+                continue  # deleted since the chunk was read (its sites with it)
+            tf_accession, tf_name, organism_id, _gene_ids = proteins[tf]
+            yield BindingSiteRecord(
+                tflink_id=tflink_id,
+                tf_accession=tf_accession,
+                tf_name=tf_name,
+                organism=organisms[organism_id][0],
+                assembly=assembly,
+                chromosome=chromosome,
+                start=start,
+                end=end,
+                strand=strand,
+                source_databases=sources.get(pk, ()),
+                detection_methods=methods.get(pk, ()),
+                pmids=pmids.get(pk, ()),
+                small_scale=small_scale,
+            )
+        if len(rows) < chunk_size:
+            return
+        last = rows[-1][0]
