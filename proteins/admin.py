@@ -99,15 +99,15 @@ def search_terms(search_term):
 def protein_condition(term):
     """Q selecting the proteins that one search term names.
 
-    An accession or a gene id is compared with ``=``, so the database uses its index;
-    other terms match part of a gene name or the start of an accession.
+    The proteins it identifies (``Protein.objects.identified_by``), read through indexes; a
+    term that is not an accession or a gene id also matches part of a gene name or the start
+    of an accession.
     """
-    if term.isdecimal():
-        return Q(gene_ids__gene_id=int(term))
+    identified = Q(pk__in=Protein.objects.identified_ids([term]))
     accession = term.upper()
-    if ACCESSION_RE.fullmatch(accession):
-        return Q(accession=accession)
-    return Q(gene_name__icontains=term) | Q(accession__startswith=accession)
+    if term.isdecimal() or ACCESSION_RE.fullmatch(accession):
+        return identified
+    return identified | Q(gene_name__icontains=term) | Q(accession__startswith=accession)
 
 
 def protein_ids(term):
