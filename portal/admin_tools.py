@@ -5,8 +5,13 @@ an index (``Protein.objects.identified_by``); other terms are looked for in gene
 well.  Links are built with ``format_html`` so that each value is escaped.
 """
 
+from collections.abc import Iterator
+
 from django.contrib import messages
-from django.db.models import Q
+from django.contrib.admin import ModelAdmin
+from django.db.models import Model, Q, QuerySet
+from django.db.models.options import Options
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.text import smart_split, unescape_string_literal
@@ -31,7 +36,7 @@ PROTEIN_SEARCH_HELP = (
 # Searching by the names of a protein.
 
 
-def search_terms(search_term):
+def search_terms(search_term: str) -> Iterator[str]:
     """The words of a search box, quoted phrases kept whole, as the admin splits them."""
     for term in smart_split(search_term):
         if term.startswith(('"', "'")) and term[0] == term[-1]:
@@ -40,7 +45,7 @@ def search_terms(search_term):
             yield term
 
 
-def protein_condition(term):
+def protein_condition(term: str) -> Q:
     """Q selecting the proteins that one search term names.
 
     The proteins it identifies (``Protein.objects.identified_by``), read through indexes; a
@@ -54,7 +59,7 @@ def protein_condition(term):
     return identified | Q(gene_name__icontains=term) | Q(accession__startswith=accession)
 
 
-def protein_ids(term):
+def protein_ids(term: str) -> list[int] | QuerySet:
     """Ids of the proteins a search term names: a list when few, else a subquery."""
     proteins = Protein.objects.filter(protein_condition(term)).order_by().values("pk")
     ids = [row["pk"] for row in proteins[: MAX_LISTED_PROTEINS + 1]]
@@ -77,14 +82,14 @@ class TermSearchMixin:
         raise NotImplementedError
 
 
-def admin_link(obj, text=None):
+def admin_link(obj: Model, text: str | None = None) -> str:
     """A link to ``obj``'s admin change page; its text is escaped."""
     opts = obj._meta
     url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
     return format_html('<a href="{}">{}</a>', url, obj if text is None else text)
 
 
-def changelist_link(model, text, **filters):
+def changelist_link(model: type[Model], text: str, **filters) -> str:
     """A link to ``model``'s admin list, filtered by ``filters``."""
     opts = model._meta
     url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
@@ -92,7 +97,7 @@ def changelist_link(model, text, **filters):
     return format_html('<a href="{}?{}">{}</a>', url, query, text)
 
 
-def report_outcome(modeladmin, request, done_text, refused):
+def report_outcome(modeladmin: ModelAdmin, request: HttpRequest, done_text: str, refused: list) -> None:
     """Tell the user what an act on a selection did: ``done_text``, then each item left alone and why."""
     if done_text:
         modeladmin.message_user(request, done_text, messages.SUCCESS)
@@ -114,5 +119,5 @@ def report_outcome(modeladmin, request, done_text, refused):
     )
 
 
-def plural(count, opts):
+def plural(count: int, opts: Options) -> str:
     return f"{count} {opts.verbose_name if count == 1 else opts.verbose_name_plural}"

@@ -1,7 +1,7 @@
 """Read-side query building of the portal's models: ``Protein.objects``, ``Interaction.objects``, ...
 
 ``ProteinQuerySet.identified_by`` is the one rule for finding a protein by an identifier;
-search, browse, the admin, the API filters and the curation queue all call it.
+the public search, the admin, the API filters and the curation queue all call it.
 """
 
 from django.db import models
