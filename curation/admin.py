@@ -9,7 +9,7 @@ which call ``curation.workflow.decide_source_change`` like every other way of de
 from django.contrib import admin
 from django.db.models import Q
 
-from proteins.admin import TermSearchMixin, admin_link, protein_ids, report_outcome
+from portal.admin_tools import TermSearchMixin, admin_link, protein_ids, report_outcome
 
 from . import workflow
 from .models import Comment, CurationEvent, PendingSourceChange

@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef
 
 from proteins.models import DetectionMethod, Interaction, Organism, Protein, SourceDatabase
 
@@ -56,10 +56,8 @@ def review_queue(
 
 
 def proteins_matching(text):
-    """The ids of the proteins with this UniProt accession or gene name (any case)."""
-    return list(
-        Protein.objects.filter(Q(accession=text.upper()) | Q(gene_name__iexact=text)).values_list("pk", flat=True)
-    )
+    """The ids of the proteins ``text`` identifies (``Protein.objects.identified_by``)."""
+    return list(Protein.objects.identified_ids([text]))
 
 
 def flagged_by_user(username):

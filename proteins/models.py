@@ -11,6 +11,7 @@ from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from .parser import ACCESSION_RE, JASPAR_RE
+from .querysets import HAS_JOINED_SYMBOLS, EvidenceNameQuerySet, InteractionQuerySet, ProteinQuerySet
 
 validate_accession = RegexValidator(
     f"^(?:{ACCESSION_RE.pattern})$", "Enter a UniProt accession such as P04637 or A0A0B4KHC8."
@@ -28,30 +29,6 @@ class Organism(models.Model):
 
     def __str__(self):
         return self.name
-
-
-class ProteinQuerySet(models.QuerySet):
-    def tfs(self):
-        """Proteins that regulate at least one target in the public interactions."""
-        return self.filter(target_count__gt=0)
-
-    def targets(self):
-        """Proteins regulated by at least one TF in the public interactions."""
-        return self.filter(tf_count__gt=0)
-
-    def with_small_scale(self, held=True):
-        """Proteins with (``held``) or without small-scale evidence in their public interactions."""
-        return self.filter(small_scale_count__gt=0) if held else self.filter(small_scale_count=0)
-
-    def search(self, text):
-        """Proteins whose gene name, UniProt accession or NCBI Gene id matches ``text``."""
-        text = text.strip()
-        if not text:
-            return self.none()
-        query = Q(accession=text.upper()) | Q(gene_name__icontains=text)
-        if text.isdecimal() and text.isascii():
-            query |= Q(gene_ids__gene_id=int(text))
-        return self.filter(pk__in=Protein.objects.filter(query).values("pk"))
 
 
 class Protein(models.Model):
@@ -119,8 +96,10 @@ class Protein(models.Model):
             models.Index(fields=["organism", "gene_name"]),
             # Browse by most interactions: an organism's proteins read in this order, not sorted.
             models.Index(fields=["organism", "-interaction_count", "id"], name="protein_organism_interactions"),
-            # The API finds proteins by gene name in any case (filters tf=, target=, protein=).
+            # Proteins.objects.identified_by finds proteins by gene name in any case.
             models.Index(Upper("gene_name"), name="protein_gene_name_upper"),
+            # Proteins.objects.identified_by finds a symbol of a ';'-joined gene name among these alone.
+            models.Index(fields=["gene_name"], condition=HAS_JOINED_SYMBOLS, name="protein_joined_gene_names"),
         ]
 
     def __str__(self):
@@ -196,36 +175,6 @@ class Ortholog(models.Model):
         return f"{self.accession} ({self.species})"
 
 
-class EvidenceNameQuerySet(models.QuerySet):
-    """Source databases or detection methods, which are one row per name whatever its case."""
-
-    def for_names(self, names, *, create=True) -> dict:
-        """``{name: row}`` for each of ``names``, matched without regard to case (``jaspar`` is ``JASPAR``).
-
-        The spelling stored first is the name's only spelling; a name no row has is created as it
-        is first given (unless ``create`` is false: then it is left out).  Every path that turns
-        names into rows uses this: the importer, curators' edits, spreadsheet imports.  Two
-        queries at most: the tables hold a few hundred names, read whole.
-        """
-        names = list(dict.fromkeys(names))
-        rows = self.by_lower_name()
-        missing = {}
-        for name in names:
-            if name.lower() not in rows:
-                missing.setdefault(name.lower(), name)
-        if missing and create:
-            # A writer adding the same name meanwhile makes these conflict with its row: that row is read.
-            self.bulk_create([self.model(name=name) for name in missing.values()], ignore_conflicts=True)
-            rows = self.by_lower_name()
-        return {name: rows[name.lower()] for name in names if name.lower() in rows}
-
-    def by_lower_name(self):
-        rows = {}
-        for row in self.order_by("pk"):
-            rows.setdefault(row.name.lower(), row)
-        return rows
-
-
 class SourceDatabase(models.Model):
     name = models.CharField(max_length=100, unique=True)
 
@@ -277,25 +226,6 @@ class Publication(models.Model):
     @property
     def url(self):
         return f"https://pubmed.ncbi.nlm.nih.gov/{self.pmid}/"
-
-
-class InteractionQuerySet(models.QuerySet):
-    def public(self):
-        """What visitors and the public API see (``Interaction.is_public_status``)."""
-        return self.exclude(status=Interaction.HIDDEN_STATUS)
-
-    def for_protein(self, protein, side):
-        """Interactions where ``protein`` is the ``side`` ("tf" or "target")."""
-        return self.filter(**{side: protein})
-
-    def with_evidence(self):
-        return self.select_related("tf", "target", "organism").prefetch_related(
-            "source_databases",
-            "detection_methods",
-            "publications",
-            "tf__gene_ids",
-            "target__gene_ids",
-        )
 
 
 class Interaction(models.Model):

@@ -2,7 +2,6 @@
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -32,7 +31,7 @@ def search(request):
     text = pages.text_param(request.GET, "q")
     results = Protein.objects.search(text).select_related("organism").order_by("gene_name", "accession")
     if text:
-        exact = Protein.objects.filter(accession=text.upper()).first() or unique_match(text)
+        exact = unique_match(text)
         if exact:
             return redirect(exact)
     page = Paginator(results.prefetch_related("gene_ids"), 50).get_page(request.GET.get("page"))
@@ -46,11 +45,8 @@ def same_query_redirect(request, target):
 
 
 def unique_match(text):
-    """The one protein whose gene name or NCBI Gene id is exactly ``text``, if only one is."""
-    query = Q(gene_name__iexact=text)
-    if text.isdecimal() and text.isascii():
-        query |= Q(gene_ids__gene_id=int(text))
-    found = list(Protein.objects.filter(query).distinct()[:2])
+    """The one protein ``text`` identifies (``Protein.objects.identified_by``), if only one is."""
+    found = list(Protein.objects.identified_by(text)[:2])
     return found[0] if len(found) == 1 else None
 
 

@@ -167,7 +167,8 @@ SINGLE_FILTERS = [
     ("target=Q07812", lambda row: row["target"] == "BAX"),
     ("target=12028", lambda row: row["target"] == "Bax"),
     ("target=h2ac11;h2ac12", lambda row: row["target"] == "H2AC11;H2AC12"),
-    ("target=H2AC12", lambda row: False),  # a name is matched whole, as the entry shows it
+    ("target=H2AC12", lambda row: row["target"] == "H2AC11;H2AC12"),  # one of its ;-joined symbols, whole
+    ("target=H2AC1", lambda row: False),  # never part of a symbol
     ("protein=TP53", lambda row: "TP53" in (row["tf"], row["target"])),
     ("source=trrust", lambda row: "TRRUST" in row["sources"]),
     ("source=GTRD", lambda row: "GTRD" in row["sources"]),

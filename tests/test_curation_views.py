@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from curation import workflow
 from curation.models import Comment, CurationEvent, PendingSourceChange
-from proteins.models import Interaction, Organism, Protein, Publication, SourceDatabase
+from proteins.models import GeneId, Interaction, Organism, Protein, Publication, SourceDatabase
 
 pytestmark = pytest.mark.django_db
 
@@ -852,6 +852,16 @@ def test_queue_filters_return_exactly_the_matching_rows(people, catalogue, param
     shown = shown_ids(queue(signed_in(people["curator"]), **params))
 
     assert shown == newest_first([row for row in catalogue if wanted(row)])
+    assert shown
+
+
+def test_queue_finds_a_tf_by_its_ncbi_gene_id(people, catalogue):
+    sox2 = Protein.objects.get(accession="P20000")
+    GeneId.objects.create(protein=sox2, gene_id=6657)
+
+    shown = shown_ids(queue(signed_in(people["curator"]), tf="6657"))
+
+    assert shown == newest_first([row for row in catalogue if row.tf == sox2])
     assert shown
 
 

@@ -14,12 +14,11 @@ import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q
-from django.db.models.functions import Upper
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions
 
-from ..models import BindingSite, DetectionMethod, GeneId, Interaction, Organism, Protein, SourceDatabase
+from ..models import BindingSite, DetectionMethod, Interaction, Organism, Protein, SourceDatabase
 
 # PositiveIntegerField's range on PostgreSQL: a larger number can match nothing.
 MAX_INTEGER = 2**31 - 1
@@ -161,22 +160,12 @@ class ProteinIdentifierFilter(django_filters.CharFilter):
 
 
 def proteins_identified_by(identifiers):
-    """Ids of the proteins with one of ``identifiers``: a UniProt accession (any case), an NCBI Gene
-    id (digits) or a gene name (case-insensitive, exact), in one or two index lookups.
+    """Ids of the proteins one of ``identifiers`` identifies (``Protein.objects.identified_by``).
 
     A list, not a subquery: with the ids in hand the database plans the interactions' query on
     the TF or target index instead of walking every interaction in id order.
     """
-    upper = [identifier.upper() for identifier in identifiers]
-    found = set(
-        Protein.objects.alias(upper_gene_name=Upper("gene_name"))  # the expression of an index
-        .filter(Q(accession__in=upper) | Q(upper_gene_name__in=upper))
-        .values_list("pk", flat=True)
-    )
-    gene_ids = [int(text) for text in identifiers if is_number(text) and int(text) <= MAX_INTEGER]
-    if gene_ids:
-        found.update(GeneId.objects.filter(gene_id__in=gene_ids).values_list("protein_id", flat=True))
-    return sorted(found)
+    return sorted(Protein.objects.identified_ids(identifiers))
 
 
 class OrganismFilter(django_filters.CharFilter):
@@ -234,7 +223,8 @@ class RegionFilter(django_filters.CharFilter):
 
 
 IDENTIFIERS_HELP = (
-    "UniProt accession (any case), NCBI Gene id (digits) or gene name (any case, the whole name); "
+    "UniProt accession (any case), NCBI Gene id (digits) or gene name (any case, the whole name or one of "
+    "its ;-joined symbols); "
     f"several comma-separated (at most {MAX_IDENTIFIERS}) match any of them."
 )
 ORGANISM_HELP = "NCBI taxon id (9606) or scientific name (Homo sapiens, any case); see /api/organisms/."

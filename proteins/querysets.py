@@ -1,0 +1,164 @@
+"""Read-side query building of the portal's models: ``Protein.objects``, ``Interaction.objects``, ...
+
+``ProteinQuerySet.identified_by`` is the one rule for finding a protein by an identifier;
+the public search, the admin, the API filters and the curation queue all call it.
+"""
+
+from django.db import models
+from django.db.models import BooleanField, Func, Q
+from django.db.models.functions import Upper
+
+from .parser import MAX_INTEGER
+
+SYMBOL_SEPARATOR = ";"
+
+
+class JoinsSymbols(Func):
+    """Whether a gene name joins several symbols (holds the separator).
+
+    The separator is written into the SQL, not sent as a parameter: only then do the
+    databases see that a query holding this condition may read the partial index of the
+    joined names (``Protein.Meta.indexes``) instead of every protein.
+    """
+
+    function = "INSTR"
+    template = f"%(function)s(%(expressions)s, '{SYMBOL_SEPARATOR}') > 0"
+    output_field = BooleanField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, function="STRPOS", **extra_context)
+
+
+HAS_JOINED_SYMBOLS = Q(JoinsSymbols("gene_name"))
+
+
+def is_gene_id(term: str) -> bool:
+    """Whether ``term`` can be an NCBI Gene id (digits within the integer columns' range)."""
+    return term.isascii() and term.isdecimal() and int(term) <= MAX_INTEGER
+
+
+class ProteinQuerySet(models.QuerySet):
+    def tfs(self):
+        """Proteins that regulate at least one target in the public interactions."""
+        return self.filter(target_count__gt=0)
+
+    def targets(self):
+        """Proteins regulated by at least one TF in the public interactions."""
+        return self.filter(tf_count__gt=0)
+
+    def with_small_scale(self, held=True):
+        """Proteins with (``held``) or without small-scale evidence in their public interactions."""
+        return self.filter(small_scale_count__gt=0) if held else self.filter(small_scale_count=0)
+
+    def identified_by(self, *terms: str) -> "ProteinQuerySet":
+        """Proteins that one of ``terms`` identifies.
+
+        A term identifies a protein by its UniProt accession (any case), its gene name or one
+        of the ``;``-joined symbols of its gene name (any case, the whole symbol: ``P53``
+        finds ``TP53;P53``, ``P5`` does not), or one of its NCBI Gene ids.
+        """
+        if not any(term.strip() for term in terms):
+            return self.none()
+        return self.filter(pk__in=self.identified_ids(terms))
+
+    def search(self, text: str) -> "ProteinQuerySet":
+        """Proteins that ``text`` identifies (``identified_by``) or whose gene name contains it."""
+        text = text.strip()
+        if not text:
+            return self.none()
+        return self.filter(Q(pk__in=self.identified_ids([text])) | Q(gene_name__icontains=text))
+
+    def identified_ids(self, terms) -> models.QuerySet:
+        """The ids of the proteins ``terms`` identify (``identified_by``): a subquery, or a list once read.
+
+        One lookup per kind of identifier, joined by UNION: each is read from its own index
+        (accession, upper-case gene name, the joined names' partial index, NCBI Gene id),
+        which one query with OR would not be.
+        """
+        terms = list(dict.fromkeys(term.strip() for term in terms if term.strip()))
+        upper = [term.upper() for term in terms]
+        proteins = self.model._default_manager.order_by()
+        lookups = [
+            proteins.filter(accession__in=upper),
+            proteins.alias(upper_gene_name=Upper("gene_name")).filter(upper_gene_name__in=upper),
+        ]
+        symbols = [term for term in upper if SYMBOL_SEPARATOR not in term]
+        if symbols:
+            lookups.append(proteins.filter(HAS_JOINED_SYMBOLS, HoldsSymbol(symbols)))
+        ids = [lookup.values_list("pk", flat=True) for lookup in lookups]
+        gene_ids = [int(term) for term in terms if is_gene_id(term)]
+        if gene_ids:
+            gene_id_rows = self.model._meta.get_field("gene_ids").related_model.objects.order_by()
+            ids.append(gene_id_rows.filter(gene_id__in=gene_ids).values_list("protein_id", flat=True))
+        return ids[0].union(*ids[1:])
+
+
+class HoldsSymbol(Func):
+    """Whether one of ``symbols`` (upper case) is a whole symbol of a ``;``-joined gene name."""
+
+    output_field = BooleanField()
+
+    def __init__(self, symbols):
+        self.symbols = list(symbols)
+        super().__init__(Upper("gene_name"))
+
+    def as_sql(self, compiler, connection, **extra_context):
+        names, params = compiler.compile(self.source_expressions[0])
+        joined = f"('{SYMBOL_SEPARATOR}' || {names} || '{SYMBOL_SEPARATOR}')"
+        found = " OR ".join(f"INSTR({joined}, %s) > 0" for _ in self.symbols)
+        wrapped = [f"{SYMBOL_SEPARATOR}{symbol}{SYMBOL_SEPARATOR}" for symbol in self.symbols]
+        return f"({found})", [value for symbol in wrapped for value in (*params, symbol)]
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        # One comparison per row, however many symbols are asked for.
+        names, params = compiler.compile(self.source_expressions[0])
+        return f"string_to_array({names}, '{SYMBOL_SEPARATOR}') && %s::text[]", [*params, self.symbols]
+
+
+class EvidenceNameQuerySet(models.QuerySet):
+    """Source databases or detection methods, which are one row per name whatever its case."""
+
+    def for_names(self, names, *, create=True) -> dict:
+        """``{name: row}`` for each of ``names``, matched without regard to case (``jaspar`` is ``JASPAR``).
+
+        The spelling stored first is the name's only spelling; a name no row has is created as it
+        is first given (unless ``create`` is false: then it is left out).  Every path that turns
+        names into rows uses this: the importer, curators' edits, spreadsheet imports.  Two
+        queries at most: the tables hold a few hundred names, read whole.
+        """
+        names = list(dict.fromkeys(names))
+        rows = self.by_lower_name()
+        missing = {}
+        for name in names:
+            if name.lower() not in rows:
+                missing.setdefault(name.lower(), name)
+        if missing and create:
+            # A writer adding the same name meanwhile makes these conflict with its row: that row is read.
+            self.bulk_create([self.model(name=name) for name in missing.values()], ignore_conflicts=True)
+            rows = self.by_lower_name()
+        return {name: rows[name.lower()] for name in names if name.lower() in rows}
+
+    def by_lower_name(self):
+        rows = {}
+        for row in self.order_by("pk"):
+            rows.setdefault(row.name.lower(), row)
+        return rows
+
+
+class InteractionQuerySet(models.QuerySet):
+    def public(self):
+        """What visitors and the public API see (``Interaction.is_public_status``)."""
+        return self.exclude(status=self.model.HIDDEN_STATUS)
+
+    def for_protein(self, protein, side):
+        """Interactions where ``protein`` is the ``side`` ("tf" or "target")."""
+        return self.filter(**{side: protein})
+
+    def with_evidence(self):
+        return self.select_related("tf", "target", "organism").prefetch_related(
+            "source_databases",
+            "detection_methods",
+            "publications",
+            "tf__gene_ids",
+            "target__gene_ids",
+        )
