@@ -75,7 +75,7 @@ def environment(database_url):
 def run_step(step, database_url, *args):
     """This script in a fresh process (``step``), its one JSON line of results."""
     arguments = [__file__, "--step", step, "--database-url", database_url, *args]
-    return run_child(f"step {step}", arguments, env=environment(database_url))
+    return run_child(f"step {step}", arguments, env=environment(database_url), quiet=True)
 
 
 # The database.

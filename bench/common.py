@@ -258,12 +258,24 @@ def migrate(project: Path = PROJECT_DIR, env: dict | None = None) -> float:
 # Processes and Django.
 
 
-def run_child(what: str, arguments: list[str], cwd: Path | str = PROJECT_DIR, env: dict | None = None):
-    """``python <arguments>`` in a fresh process (its stderr goes to ours); the JSON on its last line of output."""
+def run_child(
+    what: str, arguments: list[str], cwd: Path | str = PROJECT_DIR, env: dict | None = None, quiet: bool = False
+):
+    """``python <arguments>`` in a fresh process; the JSON on its last line of output.
+
+    Its stderr (progress) goes to ours, or, when ``quiet``, is shown only if it fails.
+    """
     result = subprocess.run(
-        [sys.executable, *arguments], cwd=cwd, env=env, stdout=subprocess.PIPE, text=True, check=False
+        [sys.executable, *arguments],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE if quiet else None,
+        text=True,
+        check=False,
     )
     if result.returncode != 0:
+        sys.stderr.write(result.stdout[-5000:] + (result.stderr or "")[-5000:])
         raise SystemExit(f"The {what} failed with exit status {result.returncode}.")
     return json.loads(result.stdout.strip().splitlines()[-1])
 
