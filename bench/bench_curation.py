@@ -82,7 +82,11 @@ def main(argv=None):
     set_production_environment()
     database_url, engine = database(args)
     os.environ["DATABASE_URL"] = database_url
-    info = {**machine(), "engine": engine, "load_before": " ".join(f"{load:.2f}" for load in os.getloadavg())}
+    info = {
+        **machine(PROJECT_DIR),
+        "engine": engine,
+        "load_before": " ".join(f"{load:.2f}" for load in os.getloadavg()),
+    }
     print(f"Machine: {machine_line(info)}, {engine}, {info['date']}")
     print(f"Load average before starting: {info['load_before']}", flush=True)
 
