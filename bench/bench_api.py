@@ -24,20 +24,24 @@ import base64
 import datetime
 import json
 import os
-import platform
 import random
 import sqlite3
-import statistics
-import subprocess
-import sys
-import threading
 import time
-from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
-BENCH_DIR = Path(__file__).resolve().parent
-PROJECT_DIR = BENCH_DIR.parent
-OUT_DIR = BENCH_DIR / "out"
+from common import (
+    OUT_DIR,
+    PROJECT_DIR,
+    MemorySampler,
+    engine_name,
+    insert,
+    machine,
+    memory_kb,
+    migrate,
+    percentiles,
+    postgres_database,
+    remove_sqlite,
+    run_child,
+)
 
 TARGETS_PER_TF = 1000
 TARGET_GENES = 20_000
@@ -70,16 +74,8 @@ def environment(database_url):
 
 def run_step(step, database_url, *args):
     """This script in a fresh process (``step``), its one JSON line of results."""
-    result = subprocess.run(
-        [sys.executable, __file__, "--step", step, "--database-url", database_url, *args],
-        env=environment(database_url),
-        cwd=PROJECT_DIR,
-        capture_output=True,
-        text=True,
-    )
-    if result.returncode != 0:
-        raise SystemExit(f"step {step} failed:\n{result.stdout}\n{result.stderr}")
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    arguments = [__file__, "--step", step, "--database-url", database_url, *args]
+    return run_child(f"step {step}", arguments, env=environment(database_url), quiet=True)
 
 
 # The database.
@@ -90,30 +86,9 @@ def database_for(database_url, rows, refill):
     if database_url is None:
         path = OUT_DIR / f"api-{rows}.sqlite3"
         if refill:
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{path}{suffix}").unlink(missing_ok=True)
+            remove_sqlite(path)
         return f"sqlite:///{path}", f"SQLite {sqlite3.sqlite_version}"
-    if urlsplit(database_url).scheme not in ("postgres", "postgresql"):
-        raise SystemExit("--database-url: give a postgres://user@host:port/name URL (SQLite is the default).")
-    return database_url, f"PostgreSQL {postgres_version(database_url, recreate=refill)}"
-
-
-def postgres_version(database_url, recreate):
-    import psycopg
-    from psycopg import sql
-
-    url = urlsplit(database_url)
-    name = unquote(url.path.lstrip("/"))
-    if name in ("", "postgres", "template0", "template1"):
-        raise SystemExit(f"--database-url: name a benchmark database, not {name!r}.")
-    admin = url._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as connection:
-        exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if recreate and exists:
-            connection.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
-        if recreate or not exists:
-            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        return connection.execute("SHOW server_version").fetchone()[0]
+    return database_url, f"PostgreSQL {postgres_database(database_url, recreate=refill)}"
 
 
 def step_count():
@@ -127,7 +102,6 @@ def step_fill(rows):
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from proteins.importing.sql import insert_rows
     from proteins.models import DetectionMethod, GeneId, Interaction, Organism, Protein, Publication, SourceDatabase
 
     started = time.perf_counter()
@@ -137,27 +111,8 @@ def step_fill(rows):
     tfs = -(-rows // TARGETS_PER_TF)
     proteins = tfs + TARGET_GENES
 
-    def load(model, columns, values):
-        if connection.vendor == "postgresql":
-            quote = connection.ops.quote_name
-            names = ", ".join(quote(model._meta.get_field(column).column) for column in columns)
-            with (
-                connection.cursor() as cursor,
-                cursor.cursor.copy(f"COPY {quote(model._meta.db_table)} ({names}) FROM STDIN") as copy,
-            ):
-                for row in values:
-                    copy.write_row(row)
-        else:
-            batch = []
-            for row in values:
-                batch.append(row)
-                if len(batch) == 50_000:
-                    insert_rows(model, columns, batch)
-                    batch = []
-            insert_rows(model, columns, batch)
-
     with transaction.atomic():
-        load(
+        insert(
             Protein,
             [
                 "id",
@@ -187,17 +142,17 @@ def step_fill(rows):
                 for number in range(1, proteins + 1)
             ),
         )
-        load(GeneId, ["protein", "gene_id"], ((number, 100_000 + number) for number in range(1, proteins + 1)))
-        load(SourceDatabase, ["id", "name"], enumerate(SOURCES, 1))
-        load(DetectionMethod, ["id", "name"], enumerate(METHODS, 1))
-        load(Publication, ["pmid"], ((10_000_000 + number,) for number in range(PUBLICATIONS)))
+        insert(GeneId, ["protein", "gene_id"], ((number, 100_000 + number) for number in range(1, proteins + 1)))
+        insert(SourceDatabase, ["id", "name"], enumerate(SOURCES, 1))
+        insert(DetectionMethod, ["id", "name"], enumerate(METHODS, 1))
+        insert(Publication, ["pmid"], ((10_000_000 + number,) for number in range(PUBLICATIONS)))
 
         def pairs():
             for number in range(rows):
                 tf, position = divmod(number, TARGETS_PER_TF)
                 yield number + 1, tf + 1, tfs + 1 + (tf * 7919 + position) % TARGET_GENES
 
-        load(
+        insert(
             Interaction,
             ["id", "tf", "target", "organism", "small_scale", "status", "version", "created_at", "updated_at"],
             (
@@ -212,7 +167,7 @@ def step_fill(rows):
             (Interaction.publications.through, ["interaction", "publication"], 10_000_000, PUBLICATIONS, (0, 2)),
         )
         for through, columns, first_id, choices, (least, most) in evidence:
-            load(through, columns, evidence_rows(rows, first_id, choices, least, most))
+            insert(through, columns, evidence_rows(rows, first_id, choices, least, most))
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
         if connection.vendor == "postgresql":
@@ -232,30 +187,7 @@ def evidence_rows(rows, first_id, choices, least, most):
 
 
 def rss_mb():
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
-
-
-class MemoryWatch(threading.Thread):
-    """Samples this process's resident memory every 50 ms."""
-
-    def __init__(self):
-        super().__init__(daemon=True)
-        self.peak = rss_mb()
-        self.running = True
-
-    def run(self):
-        while self.running:
-            self.peak = max(self.peak, rss_mb())
-            time.sleep(0.05)
-
-    def stop(self):
-        self.running = False
-        self.join()
-        self.peak = max(self.peak, rss_mb())
+    return memory_kb()["VmRSS"] / 1024
 
 
 def step_stream(file_format):
@@ -264,8 +196,8 @@ def step_stream(file_format):
     client = Client()
     client.get("/api/sources/", secure=True)  # import and connect before measuring
     baseline = rss_mb()
-    watch = MemoryWatch()
-    watch.start()
+    sampler = MemorySampler(interval=0.05)
+    sampler.start()
     started, cpu_started = time.perf_counter(), time.process_time()
     response = client.get(f"/api/interactions/?format={file_format}", secure=True)
     assert response.status_code == 200, response.status_code
@@ -278,7 +210,7 @@ def step_stream(file_format):
             after_100k = rss_mb()
     response.close()
     seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
-    watch.stop()
+    sampler.stop()
     rows = lines - 1  # the header line
     return {
         "format": file_format,
@@ -293,7 +225,7 @@ def step_stream(file_format):
         "baseline_rss_mb": round(baseline, 1),
         "rss_after_100k_rows_mb": round(after_100k or 0, 1),
         "rss_at_end_mb": round(rss_mb(), 1),
-        "peak_rss_mb": round(watch.peak, 1),
+        "peak_rss_mb": round(sampler.peak_kb / 1024, 1),
         "growth_after_100k_rows_mb": round(rss_mb() - (after_100k or 0), 1),
     }
 
@@ -338,12 +270,9 @@ def step_json(requests, rows):
 
 
 def summary_ms(values):
-    ordered = sorted(values)
-    return {
-        "p50_ms": round(statistics.median(ordered), 1),
-        "p95_ms": round(ordered[max(0, int(len(ordered) * 0.95) - 1)], 1),
-        "max_ms": round(ordered[-1], 1),
-    }
+    """The median, 95th percentile and slowest, under this script's names."""
+    figures = percentiles(values)
+    return {"p50_ms": figures["median_ms"], "p95_ms": figures["p95_ms"], "max_ms": figures["max_ms"]}
 
 
 # The run.
@@ -378,20 +307,12 @@ def main():
     OUT_DIR.mkdir(exist_ok=True)
     database_url, engine = database_for(options.database_url, options.rows, options.refill)
     print(f"Database: {engine}, {options.rows:,} interactions")
-    migrate = subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--no-input", "-v0"],
-        env=environment(database_url),
-        cwd=PROJECT_DIR,
-        capture_output=True,
-        text=True,
-    )
-    if migrate.returncode != 0:
-        raise SystemExit(migrate.stderr)
+    migrate(env=environment(database_url))
     results = {
         "engine": engine,
         "rows": options.rows,
         "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
+        "machine": machine(PROJECT_DIR),
     }
     held = run_step("count", database_url)["interactions"]
     if held != options.rows:
@@ -423,8 +344,7 @@ def main():
     )
     for name, figures in pages["by_kind"].items():
         print(f"       {name}: p50 {figures['p50_ms']} ms, p95 {figures['p95_ms']} ms")
-    kind = "postgresql" if engine.startswith("PostgreSQL") else "sqlite"
-    output = OUT_DIR / f"api-{kind}-{options.rows}.json"
+    output = OUT_DIR / f"api-{engine_name(database_url)}-{options.rows}.json"
     output.write_text(json.dumps(results, indent=2) + "\n")
     print(f"Results: {output.relative_to(PROJECT_DIR)}")
 

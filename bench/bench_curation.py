@@ -28,20 +28,34 @@ import argparse
 import datetime
 import json
 import os
-import platform
 import random
-import secrets
 import sqlite3
-import statistics
-import subprocess
 import sys
 import time
-from pathlib import Path
-from urllib.parse import unquote, urlencode, urlsplit
+from urllib.parse import urlencode
 
-BENCH_DIR = Path(__file__).resolve().parent
-PROJECT_DIR = BENCH_DIR.parent
-OUT_DIR = BENCH_DIR / "out"
+from common import (
+    ACCESSION_COUNT,
+    OUT_DIR,
+    PROJECT_DIR,
+    accession,
+    analyse,
+    engine_name,
+    fetch,
+    machine,
+    machine_line,
+    migrate,
+    percentiles,
+    pick_status,
+    postgres_database,
+    progress,
+    remove_sqlite,
+    reset_sequences,
+    set_production_environment,
+    set_up_django,
+    verdict,
+)
+
 STATIC_ROOT = OUT_DIR / "curation-static"
 
 GOAL_QUEUE_P95_MS = 200
@@ -68,8 +82,12 @@ def main(argv=None):
     set_production_environment()
     database_url, engine = database(args)
     os.environ["DATABASE_URL"] = database_url
-    info = machine(engine)
-    print(f"Machine: {info['nproc']} CPUs ({info['cpu']}), Python {info['python']}, {engine}, {info['date']}")
+    info = {
+        **machine(PROJECT_DIR),
+        "engine": engine,
+        "load_before": " ".join(f"{load:.2f}" for load in os.getloadavg()),
+    }
+    print(f"Machine: {machine_line(info)}, {engine}, {info['date']}")
     print(f"Load average before starting: {info['load_before']}", flush=True)
 
     started = time.perf_counter()
@@ -78,7 +96,7 @@ def main(argv=None):
     build = {"reused": args.reuse}
     if not args.reuse:
         build.update(fill_database(args.interactions, args.seed))
-    build["analyze_seconds"] = analyse()
+    build["analyze_seconds"] = round(analyse(), 1)
     build["seconds"] = round(time.perf_counter() - started, 1)
     build["counts"] = counts()
     report_build(build)
@@ -92,8 +110,7 @@ def main(argv=None):
     report_bulk(bulk)
 
     results = {"machine": info, "build": build, "queue": queue, "other_pages": extras, "bulk_approve": bulk}
-    name = "sqlite" if database_url.startswith("sqlite") else "postgresql"
-    path = OUT_DIR / f"curation-results-{name}-{args.interactions}.json"
+    path = OUT_DIR / f"curation-results-{engine_name(database_url)}-{args.interactions}.json"
     path.write_text(json.dumps(results, indent=2, default=str) + "\n")
     print(f"\nResults saved to {path.relative_to(PROJECT_DIR)}")
     return 0
@@ -115,77 +132,15 @@ def parse_arguments(argv):
 # The environment and the database.
 
 
-def set_production_environment():
-    os.environ["DEBUG"] = "0"
-    if len(os.environ.get("SECRET_KEY", "")) < 50:
-        os.environ["SECRET_KEY"] = secrets.token_urlsafe(50)
-    os.environ["ALLOWED_HOSTS"] = "testserver"
-    os.environ.setdefault("LOG_LEVEL", "ERROR")
-
-
 def database(args):
     """The database URL (fresh unless ``--reuse``) and a description of the engine."""
     if args.database_url is None:
         path = OUT_DIR / f"curation-{args.interactions}.sqlite3"
         if not args.reuse:
-            for suffix in ("", "-wal", "-shm", "-journal"):
-                Path(f"{path}{suffix}").unlink(missing_ok=True)
+            remove_sqlite(path)
         return f"sqlite:///{path}", f"SQLite {sqlite3.sqlite_version}"
-    url = urlsplit(args.database_url)
-    if url.scheme not in ("postgres", "postgresql"):
-        raise SystemExit("--database-url: give a postgres://user@host:port/name URL (SQLite is the default).")
-    version = postgres(args.database_url, recreate=not args.reuse)
+    version = postgres_database(args.database_url, recreate=not args.reuse)
     return args.database_url, f"PostgreSQL {version}"
-
-
-def postgres(database_url, recreate):
-    import psycopg
-    from psycopg import sql
-
-    url = urlsplit(database_url)
-    name = unquote(url.path.lstrip("/"))
-    if name in ("", "postgres", "template0", "template1"):
-        raise SystemExit(f"--database-url: refusing to drop the database {name!r}; name a benchmark database.")
-    with psycopg.connect(
-        host=url.hostname, port=url.port or 5432, user=unquote(url.username or "postgres"), dbname="postgres"
-    ) as connection:
-        connection.autocommit = True
-        if recreate:
-            connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        return connection.execute("SHOW server_version").fetchone()[0]
-
-
-def machine(engine):
-    cpu_lines = Path("/proc/cpuinfo").read_text().splitlines()
-    return {
-        "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
-        "nproc": os.cpu_count(),
-        "cpu": next((line.split(":", 1)[1].strip() for line in cpu_lines if line.startswith("model name")), "?"),
-        "python": platform.python_version(),
-        "engine": engine,
-        "load_before": " ".join(f"{load:.2f}" for load in os.getloadavg()),
-    }
-
-
-def migrate():
-    command = [sys.executable, str(PROJECT_DIR / "manage.py"), "migrate", "--no-input"]
-    result = subprocess.run(command, cwd=PROJECT_DIR, capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        sys.stderr.write(result.stdout[-3000:] + result.stderr[-3000:])
-        raise SystemExit("manage.py migrate failed.")
-
-
-def set_up_django():
-    sys.path.insert(0, str(PROJECT_DIR))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
-    import django
-
-    django.setup()
-
-
-def progress(text):
-    print(text, file=sys.stderr, flush=True)
 
 
 # Filling the database.
@@ -206,12 +161,12 @@ def fill_database(interactions, seed):
         taxon_id: (max(2000, proteins_per_million * interactions // 1_000_000), int(share * interactions), style)
         for taxon_id, (share, proteins_per_million, style) in ORGANISMS.items()
     }
-    evidence["accessions"] = iter(rng.sample(range(3 * 10 * 36**3 * 10), sum(size[0] for size in sizes.values())))
+    evidence["accessions"] = iter(rng.sample(range(ACCESSION_COUNT), sum(size[0] for size in sizes.values())))
     for taxon_id, (proteins, organism_interactions, style) in sizes.items():
         progress(f"  taxon {taxon_id}: {proteins:,} proteins, {organism_interactions:,} interactions ...")
         insert_organism(rng, taxon_id, proteins, organism_interactions, style, evidence, next_ids)
         insert_events(rng, taxon_id, users, next_ids)
-    reset_sequences()
+    reset_sequences("proteins", "curation")
     return {"insert_seconds": round(time.perf_counter() - started, 1)}
 
 
@@ -250,16 +205,6 @@ def gene_name(rng, numbers, style):
     family = rng.choice(FAMILIES)
     numbers[family] = numbers.get(family, 0) + 1
     return style(f"{family}{numbers[family]}")
-
-
-def accession(number):
-    alphanumeric = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-    number, last = divmod(number, 10)
-    number, third = divmod(number, 36)
-    number, second = divmod(number, 36)
-    number, first = divmod(number, 36)
-    letter, digit = divmod(number, 10)
-    return f"{'OPQ'[letter]}{digit}{alphanumeric[first]}{alphanumeric[second]}{alphanumeric[third]}{last}"
 
 
 def insert_organism(rng, taxon_id, proteins, interactions, style, evidence, next_ids):
@@ -305,7 +250,7 @@ def insert_organism(rng, taxon_id, proteins, interactions, style, evidence, next
         chunk_rows, source_links, method_links, pmid_links = [], [], [], []
         for pk, (tf, target) in enumerate(pairs[start : start + CHUNK], start=next_ids["interaction"] + start):
             changed = adapt(now - datetime.timedelta(seconds=rng.randrange(HISTORY_DAYS * 86400)))
-            status = pick_status(rng.random())
+            status = pick_status(rng.random(), STATUS_SHARES)
             chunk_rows.append(
                 (pk, tf, target, organism_id, rng.random() < SMALL_SCALE_SHARE, status, 1, changed, changed)
             )
@@ -322,14 +267,6 @@ def insert_organism(rng, taxon_id, proteins, interactions, style, evidence, next
             insert_rows(Interaction.detection_methods.through, ["interaction", "detectionmethod"], method_links)
             insert_rows(Interaction.publications.through, ["interaction", "publication"], pmid_links)
     next_ids["interaction"] += len(pairs)
-
-
-def pick_status(draw):
-    for status, share in STATUS_SHARES:
-        if draw < share:
-            return status
-        draw -= share
-    return "unreviewed"
 
 
 def insert_events(rng, taxon_id, users, next_ids):
@@ -354,26 +291,6 @@ def insert_events(rng, taxon_id, users, next_ids):
     columns = ["id", "interaction", "actor", "action", "from_status", "to_status", "reason", "created_at"]
     for start in range(0, len(rows), CHUNK):
         insert_rows(CurationEvent, columns, rows[start : start + CHUNK])
-
-
-def reset_sequences():
-    from django.apps import apps
-    from django.core.management.color import no_style
-    from django.db import connection
-
-    models = [*apps.get_app_config("proteins").get_models(), *apps.get_app_config("curation").get_models()]
-    with connection.cursor() as cursor:
-        for statement in connection.ops.sequence_reset_sql(no_style(), models):
-            cursor.execute(statement)
-
-
-def analyse():
-    from django.db import connection
-
-    started = time.perf_counter()
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE" if connection.vendor == "sqlite" else "VACUUM (ANALYZE)")
-    return round(time.perf_counter() - started, 1)
 
 
 def counts():
@@ -474,26 +391,6 @@ def signed_in_client():
     client = Client()
     client.force_login(User.objects.get(username=REVIEWERS[0]))
     return client
-
-
-def fetch(client, url, **post):
-    started = time.perf_counter()
-    response = client.post(url, post, secure=True) if post else client.get(url, secure=True)
-    elapsed = (time.perf_counter() - started) * 1000
-    if response.status_code not in (200, 302):
-        raise SystemExit(f"{url}: status {response.status_code}")
-    return elapsed
-
-
-def percentiles(samples):
-    ordered = sorted(samples)
-    rank = max(0, -(-95 * len(ordered) // 100) - 1)  # nearest-rank 95th percentile
-    return {
-        "median_ms": round(statistics.median(ordered), 1),
-        "p95_ms": round(ordered[rank], 1),
-        "max_ms": round(ordered[-1], 1),
-        "requests": len(ordered),
-    }
 
 
 def time_queue(facts, requests):
@@ -607,8 +504,8 @@ def report_pages(queue, extras):
     print(f"\nReview queue, first page: server time in-process, {queue[0]['requests']} requests each")
     print(f"  {'view':44} {'median':>9} {'p95':>9}   goal p95 <= {GOAL_QUEUE_P95_MS} ms")
     for result in [*queue, *extras]:
-        verdict = "" if result in extras else ("OK" if result["p95_ms"] <= GOAL_QUEUE_P95_MS else "MISSED")
-        print(f"  {result['label']:44} {result['median_ms']:6.1f} ms {result['p95_ms']:6.1f} ms   {verdict}")
+        met = "" if result in extras else verdict(result["p95_ms"], GOAL_QUEUE_P95_MS)
+        print(f"  {result['label']:44} {result['median_ms']:6.1f} ms {result['p95_ms']:6.1f} ms   {met}")
     worst = max(queue, key=lambda result: result["p95_ms"])
     print(f"  worst queue p95: {worst['p95_ms']} ms ({worst['label']})")
     for result in queue:
@@ -619,14 +516,14 @@ def report_pages(queue, extras):
 
 def report_bulk(bulk):
     page, flow = bulk["page"], bulk["workflow"]
-    verdict = "OK" if flow["seconds"] <= GOAL_BULK_SECONDS else "MISSED"
+    met = verdict(flow["seconds"], GOAL_BULK_SECONDS)
     print(
         f"\nBulk approve, the queue's form with a full page of {page['interactions']} rows (one POST): "
         f"{page['seconds']} s\n"
         f"Bulk approve of {flow['interactions']:,} interactions (workflow.bulk_transition): {flow['seconds']} s, "
-        f"{flow['queries']:,} queries   goal <= {GOAL_BULK_SECONDS} s: {verdict}"
+        f"{flow['queries']:,} queries   goal <= {GOAL_BULK_SECONDS} s: {met}"
     )
-    if verdict != "OK":
+    if met != "OK":
         print("  profile (cumulative):\n    " + "\n    ".join(flow["profile"][:40]))
 
 

@@ -18,12 +18,9 @@ against what the generator says a correct import holds.  See ``bench/README.md``
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import os
-import platform
 import re
-import resource
 import shutil
 import sqlite3
 import subprocess
@@ -35,11 +32,20 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import generate_corpus
-from common import recreate_postgres_database
+from common import (
+    OUT_DIR,
+    PROJECT_DIR,
+    cpu_snapshot,
+    engine_name,
+    machine,
+    machine_line,
+    memory_kb,
+    postgres_database,
+    relative,
+    remove_sqlite,
+    verdict,
+)
 
-BENCH_DIR = Path(__file__).resolve().parent
-PROJECT_DIR = BENCH_DIR.parent
-OUT_DIR = BENCH_DIR / "out"
 CHANGED_PAGES = 1000
 # Before each import, wait (at most this long) until other processes use fewer than this many CPUs.
 QUIET_WAIT_LIMIT = 900
@@ -127,13 +133,6 @@ def read_json(path):
         return None
 
 
-def relative(path):
-    try:
-        return path.relative_to(PROJECT_DIR)
-    except ValueError:
-        return path
-
-
 # The database.
 
 
@@ -142,17 +141,9 @@ def fresh_database(database_url, pages):
     if database_url is None:
         # One file per run, so that runs at the same time do not share a database.
         path = OUT_DIR / f"import-{pages}-{os.getpid()}.sqlite3"
-        remove_sqlite(f"sqlite:///{path}")
+        remove_sqlite(path)
         return f"sqlite:///{path}", f"SQLite {sqlite3.sqlite_version} ({relative(path)})"
-    if urlsplit(database_url).scheme not in ("postgres", "postgresql", "pgsql"):
-        raise SystemExit("--database-url: give a postgres://user@host:port/name URL (SQLite is the default).")
-    return database_url, f"PostgreSQL {recreate_postgres_database(database_url)} ({urlsplit(database_url).path[1:]})"
-
-
-def remove_sqlite(database_url):
-    if database_url.startswith("sqlite:///"):
-        for suffix in ("", "-wal", "-shm", "-journal"):
-            Path(database_url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
+    return database_url, f"PostgreSQL {postgres_database(database_url)} ({urlsplit(database_url).path[1:]})"
 
 
 def database_size(database_url):
@@ -208,7 +199,7 @@ class MemoryWatcher(threading.Thread):
     def sample(self):
         total = 0
         for pid in [self.pid, *descendants(self.pid)]:
-            status = read_status(pid)
+            status = memory_kb(pid)
             if not status:
                 continue  # gone, or a zombie: no memory left and no command line to tell its role
             total += status["VmRSS"]
@@ -248,19 +239,6 @@ def children_of(pid):
     except OSError:
         pass  # the process has ended
     return children
-
-
-def read_status(pid):
-    try:
-        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
-    except OSError:
-        return None
-    values = {}
-    for line in lines:
-        key, _, rest = line.partition(":")
-        if key in ("VmRSS", "VmHWM"):
-            values[key] = int(rest.split()[0])
-    return values if "VmHWM" in values else None
 
 
 def role_of(pid):
@@ -322,41 +300,6 @@ def manage(args, database_url, project, watch=False):
     return measurement
 
 
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_snapshot():
-    """CPU seconds so far: the machine's busy and iowait time, PostgreSQL's, and this process's."""
-    user, nice, system, _idle, iowait, irq, softirq, steal = map(
-        int, Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]
-    )
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return {
-        "busy": (user + nice + system + irq + softirq + steal) / CLOCK_TICKS,
-        "iowait": iowait / CLOCK_TICKS,
-        "postgres": postgres_cpu_seconds(),
-        "self": usage.ru_utime + usage.ru_stime,
-    }
-
-
-def postgres_cpu_seconds():
-    """CPU time of the PostgreSQL processes, including finished backends (counted in their parent's)."""
-    total = 0
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = Path(entry.path, "stat").read_text()
-        except OSError:
-            continue
-        name, rest = stat.split("(", 1)[1].rsplit(")", 1)
-        if name == "postgres":
-            fields = rest.split()
-            # utime, stime, cutime, cstime: fields 14-17 of /proc/<pid>/stat.
-            total += sum(int(value) for value in fields[11:15])
-    return total / CLOCK_TICKS
-
-
 def collect(stream, name, output):
     output[name] = stream.read()
 
@@ -404,42 +347,9 @@ def database_counts(database_url, project):
 # Reporting.
 
 
-def machine(project):
-    cpu_lines = Path("/proc/cpuinfo").read_text().splitlines()
-    memory_lines = Path("/proc/meminfo").read_text().splitlines()
-    cpu = next((line.split(":", 1)[1].strip() for line in cpu_lines if line.startswith("model name")), "unknown")
-    memory_kb = next((int(line.split()[1]) for line in memory_lines if line.startswith("MemTotal")), 0)
-    return {
-        "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
-        "nproc": os.cpu_count(),
-        "cpu": cpu,
-        "memory_mb": memory_kb // 1024,
-        "python": platform.python_version(),
-        "commit": git_revision(project),
-    }
-
-
-def git_revision(project):
-    """The commit of the benchmarked code, and whether the importer's files differ from it."""
-
-    def git(*args):
-        result = subprocess.run(["git", *args], cwd=project, capture_output=True, text=True, check=False)
-        return result.stdout.strip() if result.returncode == 0 else ""
-
-    revision = git("rev-parse", "--show-toplevel") == str(project) and git("rev-parse", "--short", "HEAD")
-    if not revision:
-        return f"{project} (not a git checkout)"
-    dirty = git("status", "--porcelain", "--", "proteins", "portal")
-    return f"{revision}{' + uncommitted changes in proteins/ or portal/' if dirty else ''}"
-
-
 def summary_line(measurement):
     match = re.search(r"Pages read: .*", measurement.stdout)
     return match.group(0) if match else measurement.stdout.strip()[-300:]
-
-
-def verdict(value, goal):
-    return "OK" if value <= goal else "MISSED"
 
 
 def report_scenario(label, measurement, pages, rows, goal_seconds, jobs):
@@ -510,10 +420,9 @@ def main(argv=None):
     try:
         results = run_scenarios(args, info, database_url, (folder, manifest), (changed_folder, changes))
     finally:
-        if not args.keep_database:
-            remove_sqlite(database_url)
-    engine_name = "sqlite" if database_url.startswith("sqlite") else "postgresql"
-    results_path = OUT_DIR / f"import-results-{engine_name}-{manifest['pages']}.json"
+        if not args.keep_database and database_url.startswith("sqlite:///"):
+            remove_sqlite(database_url.removeprefix("sqlite:///"))
+    results_path = OUT_DIR / f"import-results-{engine_name(database_url)}-{manifest['pages']}.json"
     results_path.write_text(json.dumps(results, indent=2) + "\n")
     print(f"\nResults saved to {relative(results_path)}")
 
@@ -524,8 +433,7 @@ def run_scenarios(args, info, database_url, corpus, changed_corpus):
     project, wait = args.project, not args.no_wait
     jobs = args.jobs or f"default ({default_jobs(database_url, project)})"
     print(
-        f"Machine: {info['nproc']} CPUs ({info['cpu']}), {info['memory_mb']:,} MB RAM, Python {info['python']}, "
-        f"{info['engine']}\nCode: {info['commit']}, import_pages --jobs {jobs}\n"
+        f"Machine: {machine_line(info)}, {info['engine']}\nCode: {info['commit']}, import_pages --jobs {jobs}\n"
         f"Corpus: {manifest['pages']:,} pages, {manifest['rows']:,} rows "
         f"({manifest['interaction_rows']:,} tfs/targets, {manifest['binding_site_rows']:,} binding sites), "
         f"{manifest['bytes'] / 1e6:.0f} MB"

@@ -24,8 +24,8 @@ import time
 from pathlib import Path
 
 import yaml
+from common import OUT_DIR
 
-BENCH_DIR = Path(__file__).resolve().parent
 LISTS = ("tfs", "targets", "binding_sites_ls")
 BATCH_PAGES = 200
 
@@ -65,10 +65,10 @@ def main():
     parser.add_argument("--pages", type=int, default=15000)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
-    corpus = args.corpus or BENCH_DIR / "out" / f"corpus-{args.pages}-{args.seed}"
+    corpus = args.corpus or OUT_DIR / f"corpus-{args.pages}-{args.seed}"
     if not corpus.is_dir():
         sys.exit(f"{corpus}: no such folder; generate it with bench/generate_corpus.py or run bench_import.py once")
-    with tempfile.TemporaryDirectory(dir=BENCH_DIR / "out") as folder:
+    with tempfile.TemporaryDirectory(dir=OUT_DIR) as folder:
         pages, rows, wall, cpu = run(corpus, Path(folder) / "reference.sqlite3")
     print(
         f"reference (libyaml + plain sqlite3, {os.cpu_count()} CPUs): {pages:,} pages, {rows:,} rows "

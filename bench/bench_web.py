@@ -27,28 +27,47 @@ allocated does not hide or inflate what the next one needs. See ``bench/README.m
 from __future__ import annotations
 
 import argparse
-import datetime
 import gc
 import json
 import os
-import platform
 import random
-import secrets
 import sqlite3
-import statistics
-import subprocess
 import sys
-import threading
 import time
 from collections import Counter
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
-from common import recreate_postgres_database
+from common import (
+    ACCESSION_COUNT,
+    OUT_DIR,
+    PROJECT_DIR,
+    MemorySampler,
+    accession,
+    analyse,
+    cpu_snapshot,
+    cpu_used,
+    engine_name,
+    fetch,
+    insert,
+    machine,
+    machine_line,
+    memory_kb,
+    migrate,
+    percentiles,
+    pick_status,
+    postgres_database,
+    progress,
+    relative,
+    remove_sqlite,
+    reset_peak_memory,
+    reset_sequences,
+    run_child,
+    set_production_environment,
+    set_up_django,
+    verdict,
+)
 
-BENCH_DIR = Path(__file__).resolve().parent
-PROJECT_DIR = BENCH_DIR.parent
-OUT_DIR = BENCH_DIR / "out"
 STATIC_ROOT = OUT_DIR / "web-static"  # collectstatic's output: DEBUG=0 serves hashed names from its manifest
 
 GOAL_P95_MS = 150
@@ -111,9 +130,7 @@ def main(argv=None):
     database_url, info["engine"] = fresh_database(args.database_url, args.interactions)
     os.environ["DATABASE_URL"] = database_url
     print(
-        f"Machine: {info['nproc']} CPUs ({info['cpu']}), {info['memory_mb']:,} MB RAM, Python {info['python']}, "
-        f"{info['engine']}, {info['date']}\nLoad before starting: {waited}",
-        flush=True,
+        f"Machine: {machine_line(info)}, {info['engine']}, {info['date']}\nLoad before starting: {waited}", flush=True
     )
 
     sizes = {
@@ -132,9 +149,9 @@ def main(argv=None):
     report_build(build)
 
     plan = {**build, "requests": args.requests, "project": str(project)}
-    pages = run_child("pages", plan)
+    pages = run_phase("pages", plan)
     report_pages(pages)
-    streams = [run_child("stream", {**plan, **download}) for download in downloads(build)]
+    streams = [run_phase("stream", {**plan, **download}) for download in downloads(build)]
     report_streams(streams)
 
     results = {
@@ -145,8 +162,7 @@ def main(argv=None):
         "pages": pages,
         "streams": streams,
     }
-    engine = "sqlite" if database_url.startswith("sqlite") else "postgresql"
-    path = OUT_DIR / f"web-results-{engine}-{args.interactions}.json"
+    path = OUT_DIR / f"web-results-{engine_name(database_url)}-{args.interactions}.json"
     path.write_text(json.dumps(results, indent=2) + "\n")
     print(f"\nResults saved to {relative(path)}")
     return 0
@@ -184,18 +200,6 @@ def parse_arguments(argv):
 # The environment: production settings, a quiet machine, a fresh database.
 
 
-def set_production_environment():
-    """DEBUG off (no query log), a secret key, the test client's host allowed."""
-    debug = os.environ.get("DEBUG", "").strip().lower()
-    if debug not in ("", "0", "false", "no", "off"):
-        print(f"Note: DEBUG={debug} ignored; the benchmark runs with DEBUG=0 (DEBUG=1 records every query).")
-    os.environ["DEBUG"] = "0"
-    if len(os.environ.get("SECRET_KEY", "")) < 50:
-        os.environ["SECRET_KEY"] = secrets.token_urlsafe(50)
-    os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost")
-    os.environ.setdefault("LOG_LEVEL", "ERROR")
-
-
 def wait_until_quiet():
     """Wait until the 1-minute load average is below QUIET_LOAD; say how it went."""
     deadline = time.monotonic() + QUIET_WAIT_LIMIT
@@ -215,72 +219,19 @@ def fresh_database(database_url, interactions):
     """A URL naming a new, empty database, and a description of the engine."""
     if database_url is None:
         path = OUT_DIR / f"web-{interactions}.sqlite3"
-        for suffix in ("", "-wal", "-shm", "-journal"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        remove_sqlite(path)
         return f"sqlite:///{path}", f"SQLite {sqlite3.sqlite_version} ({relative(path)})"
-    if urlsplit(database_url).scheme not in ("postgres", "postgresql", "pgsql"):
-        raise SystemExit("--database-url: give a postgres://user@host:port/name URL (SQLite is the default).")
-    version = recreate_postgres_database(database_url)
+    version = postgres_database(database_url)
     return database_url, f"PostgreSQL {version} ({urlsplit(database_url).path[1:]})"
-
-
-def machine(project):
-    cpu_lines = Path("/proc/cpuinfo").read_text().splitlines()
-    memory_lines = Path("/proc/meminfo").read_text().splitlines()
-    cpu = next((line.split(":", 1)[1].strip() for line in cpu_lines if line.startswith("model name")), "unknown")
-    memory_kb = next((int(line.split()[1]) for line in memory_lines if line.startswith("MemTotal")), 0)
-    return {
-        "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
-        "nproc": os.cpu_count(),
-        "cpu": cpu,
-        "memory_mb": memory_kb // 1024,
-        "python": platform.python_version(),
-        "code": code_revision(project),
-    }
-
-
-def code_revision(project):
-    """The commit benchmarked, and whether the code differs from it (others may be editing the checkout)."""
-
-    def git(*args):
-        result = subprocess.run(["git", *args], cwd=project, capture_output=True, text=True, check=False)
-        return result.stdout.strip() if result.returncode == 0 else ""
-
-    if git("rev-parse", "--show-toplevel") != str(project):
-        return f"snapshot in {project} (not a git checkout)"
-    dirty = git("status", "--porcelain", "--untracked-files=no", "--", "proteins", "portal", "templates", "curation")
-    return git("rev-parse", "--short", "HEAD") + (" + uncommitted changes" if dirty else "")
-
-
-def relative(path):
-    try:
-        return path.relative_to(PROJECT_DIR)
-    except ValueError:
-        return path
 
 
 # Children: each phase runs in a fresh process of this script.
 
 
-def run_child(phase, plan):
+def run_phase(phase, plan):
     """Run ``phase`` in a child process (its progress goes to our stderr) and return its JSON result."""
-    command = [sys.executable, str(Path(__file__).resolve()), "--child", phase, "--plan", json.dumps(plan)]
-    result = subprocess.run(command, cwd=plan["project"], stdout=subprocess.PIPE, text=True, check=False)
-    if result.returncode != 0:
-        raise SystemExit(f"The {phase} phase failed with exit status {result.returncode}.")
-    return json.loads(result.stdout.strip().splitlines()[-1])
-
-
-def set_up_django(project):
-    sys.path.insert(0, project)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
-    import django
-
-    django.setup()
-
-
-def progress(text):
-    print(text, file=sys.stderr, flush=True)
+    arguments = [str(Path(__file__).resolve()), "--child", phase, "--plan", json.dumps(plan)]
+    return run_child(f"{phase} phase", arguments, cwd=plan["project"])
 
 
 # Phase 1: the database.
@@ -289,18 +240,8 @@ def progress(text):
 def build_database(sizes):
     """Migrate (a manage.py process), then fill the database (a child); the timings of both."""
     started = time.perf_counter()
-    migrate = subprocess.run(
-        [sys.executable, str(Path(sizes["project"], "manage.py")), "migrate", "--no-input"],
-        cwd=sizes["project"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if migrate.returncode != 0:
-        sys.stderr.write(migrate.stdout[-3000:] + migrate.stderr[-3000:])
-        raise SystemExit("manage.py migrate failed.")
-    migrate_seconds = time.perf_counter() - started
-    build = run_child("build", sizes)
+    migrate_seconds = migrate(sizes["project"])
+    build = run_phase("build", sizes)
     build["seconds"]["migrate"] = migrate_seconds
     build["seconds"]["total"] = time.perf_counter() - started
     return build
@@ -326,16 +267,14 @@ def fill_database(sizes):
     state = {"rng": rng, "evidence": evidence, "accessions": accession_numbers, "next_ids": next_ids}
     human = insert_organism(state, organisms[HUMAN], sizes["proteins"], sizes["interactions"], sizes["hub_targets"])
     mouse = insert_organism(state, organisms[MOUSE], sizes["proteins"] // 10, sizes["interactions"] // 10, None)
-    reset_sequences()
+    reset_sequences("proteins")
     seconds["generate_and_insert"] = time.perf_counter() - started
     progress("  counting each protein's interactions ...")
     started = time.perf_counter()
     count_interactions()
     seconds["count_interactions"] = time.perf_counter() - started
     progress("  analysing ...")
-    started = time.perf_counter()
-    analyse()
-    seconds["analyze"] = time.perf_counter() - started
+    seconds["analyze"] = analyse()
     return {
         "seconds": seconds,
         "counts": table_counts(),
@@ -344,21 +283,6 @@ def fill_database(sizes):
         "mouse": mouse,
         "search_term": SEARCH_TERM,
     }
-
-
-# UniProt's six-character accessions: [OPQ][0-9][A-Z0-9]{3}[0-9], numbered.
-ALPHANUMERIC = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-ACCESSION_COUNT = 3 * 10 * 36**3 * 10
-
-
-def accession(number):
-    """The ``number``-th accession of the pattern [OPQ][0-9][A-Z0-9]{3}[0-9]."""
-    number, last = divmod(number, 10)
-    number, third = divmod(number, 36)
-    number, second = divmod(number, 36)
-    number, first = divmod(number, 36)
-    letter, digit = divmod(number, 10)
-    return f"{'OPQ'[letter]}{digit}{ALPHANUMERIC[first]}{ALPHANUMERIC[second]}{ALPHANUMERIC[third]}{last}"
 
 
 def gene_names(rng, count, taxon_id):
@@ -526,7 +450,7 @@ def insert_interactions(rng, organism_id, pairs, first_id, evidence):
     for start in range(0, len(pairs), CHUNK):
         rows = []
         for pk, (tf, target) in enumerate(pairs[start : start + CHUNK], start=first_id + start):
-            status = pick_status(rng.random())
+            status = pick_status(rng.random(), STATUS_SHARES)
             statuses.append(status)
             rows.append((pk, tf, target, rng.random() < SMALL_SCALE_SHARE, status, *same.values()))
         ids = [row[0] for row in rows]
@@ -542,34 +466,6 @@ def insert_interactions(rng, organism_id, pairs, first_id, evidence):
     return statuses
 
 
-def insert(model, columns, rows):
-    """``proteins.importing.sql.insert_rows`` on SQLite; COPY on PostgreSQL, where executemany is the slow
-    part of the build."""
-    from django.db import connection
-
-    from proteins.importing.sql import insert_rows
-
-    if connection.vendor != "postgresql":
-        insert_rows(model, columns, rows)
-        return
-    quote = connection.ops.quote_name
-    names = ", ".join(quote(model._meta.get_field(column).column) for column in columns)
-    with (
-        connection.cursor() as cursor,
-        cursor.cursor.copy(f"COPY {quote(model._meta.db_table)} ({names}) FROM STDIN") as copy,
-    ):
-        for row in rows:
-            copy.write_row(row)
-
-
-def pick_status(draw):
-    for status, share in STATUS_SHARES:
-        if draw < share:
-            return status
-        draw -= share
-    return "unreviewed"
-
-
 def weighted_links(rng, ids, values, weights, sizes):
     """(id, value) pairs: each id gets 1 to max(sizes) distinct values, drawn by weight."""
     links = []
@@ -579,32 +475,12 @@ def weighted_links(rng, ids, values, weights, sizes):
     return links
 
 
-def reset_sequences():
-    """PostgreSQL: move the id sequences past the ids inserted explicitly."""
-    from django.apps import apps
-    from django.core.management.color import no_style
-    from django.db import connection
-
-    models = apps.get_app_config("proteins").get_models(include_auto_created=True)
-    with connection.cursor() as cursor:
-        for statement in connection.ops.sequence_reset_sql(no_style(), list(models)):
-            cursor.execute(statement)
-
-
 def count_interactions():
     """Fill the counts stored on each protein, as ``manage.py recount_interactions`` does: the rows were
     written directly, not through the importer that keeps them."""
     from proteins import counts
 
     counts.interactions_changed()
-
-
-def analyse():
-    """Statistics for the planner; on PostgreSQL also VACUUM, which autovacuum would otherwise run mid-benchmark."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE" if connection.vendor == "sqlite" else "VACUUM (ANALYZE)")
 
 
 def table_counts():
@@ -726,27 +602,6 @@ def use_static_root(collect=False):
         call_command("collectstatic", interactive=False, verbosity=0)
 
 
-def fetch(client, url):
-    """Milliseconds to serve ``url`` (a secure request: DEBUG=0 redirects plain HTTP)."""
-    started = time.perf_counter()
-    response = client.get(url, secure=True)
-    if response.status_code != 200:
-        raise SystemExit(f"{url}: status {response.status_code}")
-    return (time.perf_counter() - started) * 1000
-
-
-def percentiles(samples):
-    ordered = sorted(samples)
-    rank = max(0, -(-95 * len(ordered) // 100) - 1)  # nearest-rank 95th percentile
-    return {
-        "median_ms": round(statistics.median(ordered), 1),
-        "p95_ms": round(ordered[rank], 1),
-        "min_ms": round(ordered[0], 1),
-        "max_ms": round(ordered[-1], 1),
-        "requests": len(ordered),
-    }
-
-
 class QueryLog:
     """An execute wrapper noting each query's time (the execute call: the rows before the first are found)."""
 
@@ -790,10 +645,10 @@ def report_pages(pages):
         "queries: number, ms in SQL, slowest (one profiled request)"
     )
     for page in pages:
-        verdict = "OK" if page["p95_ms"] <= GOAL_P95_MS else "MISSED"
         slowest = page["query_log"][0]["ms"] if page["query_log"] else 0
+        met = verdict(page["p95_ms"], GOAL_P95_MS)
         print(
-            f"  {page['label']:38} {page['median_ms']:6.1f} ms {page['p95_ms']:6.1f} ms  {verdict:23}"
+            f"  {page['label']:38} {page['median_ms']:6.1f} ms {page['p95_ms']:6.1f} ms  {met:23}"
             f"{page['queries']:3}, {page['queries_ms']:6.1f} ms, {slowest:6.1f} ms"
         )
     for page in pages:
@@ -869,7 +724,7 @@ def stream_download(plan):
     gc.collect()
     before_kb = memory_kb()["VmRSS"]
     peak_reset = reset_peak_memory()
-    sampler = MemorySampler()
+    sampler = MemorySampler(interval=0.01)
     sampler.start()
     cpu_before = cpu_snapshot()
     started = time.perf_counter()
@@ -912,42 +767,6 @@ def stream_download(plan):
     }
 
 
-def memory_kb():
-    values = {}
-    for line in Path("/proc/self/status").read_text().splitlines():
-        key, _, rest = line.partition(":")
-        if key in ("VmRSS", "VmHWM"):
-            values[key] = int(rest.split()[0])
-    return values
-
-
-def reset_peak_memory():
-    """Reset VmHWM to the current RSS (Linux: ``5`` into clear_refs); False if not allowed."""
-    try:
-        Path("/proc/self/clear_refs").write_text("5")
-    except OSError:
-        return False
-    return True
-
-
-class MemorySampler(threading.Thread):
-    """Samples VmRSS every 10 ms: the peak when VmHWM cannot be reset, a cross-check when it can."""
-
-    def __init__(self):
-        super().__init__(daemon=True)
-        self.peak_kb = 0
-        self.done = threading.Event()
-
-    def run(self):
-        while not self.done.is_set():
-            self.peak_kb = max(self.peak_kb, memory_kb()["VmRSS"])
-            self.done.wait(0.01)
-
-    def stop(self):
-        self.done.set()
-        self.join()
-
-
 def report_streams(streams):
     print("\nDownloads: streamed in-process through streaming_content (server time, no network)")
     print(
@@ -963,55 +782,6 @@ def report_streams(streams):
     print(f"  Resident MB after each {100 // MEMORY_CHECKPOINTS}% of the rows (flat, or growing with rows?):")
     for stream in streams:
         print(f"  {stream['label']:34} " + " ".join(f"{mb:.0f}" for _rows, mb in stream["rss_mb_by_rows"]))
-
-
-# CPU accounting: how busy the machine was while a phase measured.
-
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_snapshot():
-    fields = list(map(int, Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]))
-    user, nice, system, _idle, _iowait, irq, softirq, steal = fields
-    own = os.times()
-    return {
-        "time": time.perf_counter(),
-        "busy": (user + nice + system + irq + softirq + steal) / CLOCK_TICKS,
-        "self": own.user + own.system,
-        "postgres": postgres_cpu_seconds(),
-        "load": os.getloadavg()[0],
-    }
-
-
-def postgres_cpu_seconds():
-    """CPU time of the PostgreSQL server processes (finished backends count in their parent's)."""
-    total = 0
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = Path(entry.path, "stat").read_text()
-        except OSError:
-            continue
-        name, rest = stat.split("(", 1)[1].rsplit(")", 1)
-        if name == "postgres":
-            total += sum(int(value) for value in rest.split()[11:15])  # utime, stime, cutime, cstime
-    return total / CLOCK_TICKS
-
-
-def cpu_used(before):
-    """CPUs kept busy since ``before``: by this process, by PostgreSQL (any client's), by everything else."""
-    after = cpu_snapshot()
-    elapsed = after["time"] - before["time"]
-    own = (after["self"] - before["self"]) / elapsed
-    postgres = (after["postgres"] - before["postgres"]) / elapsed
-    busy = (after["busy"] - before["busy"]) / elapsed
-    return {
-        "self": round(own, 2),
-        "postgres": round(postgres, 2),
-        "others": round(max(0.0, busy - own - postgres), 2),
-        "load_after": after["load"],
-    }
 
 
 CHILD_PHASES = {"build": fill_database, "pages": time_pages, "stream": stream_download}

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+from common import PROJECT_DIR
 
 try:
     from yaml import CDumper as Dumper
@@ -655,11 +656,10 @@ def check(out_dir, manifest):
     Also compares the keys, in order, with a real page of ``fixtures/pages``.  Raises
     ``SystemExit`` on the first difference; returns the number of pages checked.
     """
-    project = Path(__file__).resolve().parent.parent
-    sys.path.insert(0, str(project))
+    sys.path.insert(0, str(PROJECT_DIR))
     from proteins.parser import parse_page  # plain Python, no Django
 
-    real_keys = list(split_page((project / "fixtures" / "pages" / "Q07812.md").read_text())[0])
+    real_keys = list(split_page((PROJECT_DIR / "fixtures" / "pages" / "Q07812.md").read_text())[0])
     rows = 0
     files = sorted(Path(out_dir).glob("*.md"))
     for path in files:

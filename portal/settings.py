@@ -164,7 +164,7 @@ IMPORT_UPLOAD_DIR = os.environ.get("IMPORT_UPLOAD_DIR", "")
 # SQLite page cache of an import's connection, in MB (the default 2 MB makes imports disk-bound).
 IMPORT_SQLITE_CACHE_MB = int(os.environ.get("IMPORT_SQLITE_CACHE_MB", 128))
 # An import of at least this many pages into an empty interaction table sets the indexes it does
-# not read aside and builds them at the end (proteins.deferred_indexes); 0 never does.
+# not read aside and builds them at the end (proteins.importing.deferred_indexes); 0 never does.
 IMPORT_DEFER_INDEXES_PAGES = int(os.environ.get("IMPORT_DEFER_INDEXES_PAGES", 1000))
 
 

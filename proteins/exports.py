@@ -131,7 +131,7 @@ def tflink_tsv(records: Iterable[InteractionRecord]) -> Iterator[str]:
 # Per-protein download tables (fixtures/FORMAT.md, "Download tables"): tfs_of_<ACC>.tsv
 # lists the TFs of a protein, targets_of_<ACC>.tsv its targets.  Multi-valued cells use ','
 # and several names of one entry '; '.  PubmedID is written as bare ids joined by ',' (the
-# form targets_of_O01789.tsv uses); proteins.parser.parse_interaction_table reads it back.
+# form targets_of_O01789.tsv uses); proteins.tables.parse_interaction_table reads it back.
 # A ',' inside one method or source name cannot be told apart from the separator in this
 # format (TFLink's own limit): it is written as is.
 
@@ -177,7 +177,7 @@ def partner_tsv(records: Iterable[InteractionRecord], side: str) -> Iterator[str
 
 
 # A TF's binding sites as TFLink's bindingSites_of_<ACC>.tsv (fixtures/FORMAT.md, "Download
-# tables"), which proteins.parser.parse_binding_site_table reads back: multi-valued cells use
+# tables"), which proteins.tables.parse_binding_site_table reads back: multi-valued cells use
 # ',', PubmedID bare ids.  A site without a genome location has its location columns empty;
 # an unknown strand is empty too (TFLink's "-" could be read as either).
 

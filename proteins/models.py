@@ -408,7 +408,7 @@ class DeferredIndex(models.Model):
 
     Kept in the database, in the transaction that drops the index: an import that is killed
     leaves these rows, and the next import builds the indexes first (see
-    ``proteins.deferred_indexes``).
+    ``proteins.importing.deferred_indexes``).
     """
 
     name = models.CharField(max_length=200, unique=True)

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 from django.apps import apps as django_apps
 from django.core.cache import cache
+from django.test import override_settings
 
 from proteins.importing.run import import_pages
 
@@ -20,6 +21,14 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fast_password_hasher():
+    """Every test, and every fixture that makes users, hashes passwords with MD5: the production
+    hasher is slow on purpose, and making users was most of the suite's fixture time."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 @pytest.fixture

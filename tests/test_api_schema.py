@@ -32,7 +32,6 @@ READ_API = r"^/api/(organisms|sources|methods|proteins|interactions|binding-site
 @pytest.fixture
 def api_schema(db, settings):
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": None, "token": None}}
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # token requests check passwords
     make_world()
     import_pages([FIXTURE_PAGES])
     from portal.wsgi import application

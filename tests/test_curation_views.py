@@ -53,12 +53,6 @@ def signed_in(user, **options):
     return client
 
 
-@pytest.fixture(autouse=True)
-def quick_passwords(settings):
-    """A fast hasher: the real one costs a noticeable fraction of a second per password."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def people():
     return {

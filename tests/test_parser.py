@@ -10,7 +10,6 @@ import os
 import pickle
 import re
 import shutil
-import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -713,13 +712,11 @@ def test_invalid_utf8_names_the_line(tmp_path):
 def test_page_larger_than_the_limit_is_refused_without_reading_it(tmp_path, opened_files, size):
     path = write_sparse(tmp_path / "Q07812.md", size)
     opened_files.clear()
-    started = time.perf_counter()
 
     with pytest.raises(PageError) as caught:
         parse_page_file(path)
     loaded = load_page(path)
 
-    assert time.perf_counter() - started < 1
     assert str(path) in str(caught.value)
     assert "limit" in str(caught.value)
     assert loaded.page is None
@@ -731,11 +728,9 @@ def test_download_table_larger_than_the_limit_is_refused_without_reading_it(tmp_
     folder = copy_to(tmp_path, "O01789.md")
     table = write_sparse(folder / "targets_of_O01789.tsv", 50 * 1024 * 1024, start=b"UniprotID.Target\t")
     opened_files.clear()
-    started = time.perf_counter()
 
     loaded = load_page(folder / "O01789.md")
 
-    assert time.perf_counter() - started < 1
     assert loaded.page is None
     assert str(table) in str(loaded.error)
     assert "limit" in str(loaded.error)

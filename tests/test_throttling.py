@@ -48,8 +48,7 @@ def rates(settings):
 
 
 @pytest.fixture
-def curie(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast password checks
+def curie():
     return User.objects.create_user("curie", password="radium-226")
 
 
