@@ -47,10 +47,10 @@ def interactions_changed(
     Call it inside the writer's transaction, so the counts commit with the change.
     """
     if protein_ids is EVERY_PROTEIN:
-        refresh_all()
+        _refresh_all()
     else:
-        refresh(protein_ids)
-        add_interactions(added, gained_small_scale)
+        _refresh(protein_ids)
+        _add_interactions(added, gained_small_scale)
     forget_summaries()
     if connection.in_atomic_block:
         # Again once committed: a reader between the two would otherwise cache the old figures.
@@ -82,7 +82,7 @@ def forget_summaries():
     cache.delete(SUMMARIES_KEY)
 
 
-def add_interactions(rows, gained_small_scale=()):
+def _add_interactions(rows, gained_small_scale=()):
     """Count new public interactions and public ones that gained small-scale evidence (no query when none).
 
     ``rows``: ``(tf id, target id, small_scale)`` of new interactions; ``gained_small_scale``:
@@ -100,10 +100,10 @@ def add_interactions(rows, gained_small_scale=()):
         increments[tf][2] += 1
         increments[target][2] += 1
     if increments:
-        increase(increments)
+        _increase(increments)
 
 
-def increase(increments):
+def _increase(increments):
     """Add ``increments`` (``{protein id: [TFs, targets, small-scale]}``) to the stored counts.
 
     Counted in SQL, not read and written back: concurrent imports and edits add up.
@@ -124,7 +124,7 @@ def increase(increments):
             )
 
 
-def public_count(side, **conditions):
+def _public_count(side, **conditions):
     """The number of public interactions whose ``side`` ("tf" or "target") is the outer protein."""
     rows = (
         Interaction.objects.public()
@@ -138,13 +138,13 @@ def public_count(side, **conditions):
 
 
 COUNTS = {
-    "tf_count": lambda: public_count("target"),
-    "target_count": lambda: public_count("tf"),
-    "small_scale_count": lambda: public_count("tf", small_scale=True) + public_count("target", small_scale=True),
+    "tf_count": lambda: _public_count("target"),
+    "target_count": lambda: _public_count("tf"),
+    "small_scale_count": lambda: _public_count("tf", small_scale=True) + _public_count("target", small_scale=True),
 }
 
 
-def refresh(protein_ids):
+def _refresh(protein_ids):
     """Count the interactions of ``protein_ids`` again (ids of deleted proteins are ignored)."""
     ids = sorted(set(protein_ids) - {None})
     for start in range(0, len(ids), CHUNK):
@@ -153,7 +153,7 @@ def refresh(protein_ids):
         )
 
 
-def refresh_all():
+def _refresh_all():
     """Count every protein's interactions again, in one pass over the interactions, whatever the
     planner knows (a correlated count per protein took minutes on a table not yet analysed).
 

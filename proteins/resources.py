@@ -18,20 +18,13 @@ Imports keep the curation rules, which ``curation.workflow`` alone applies:
 Multiple values in one cell (sources, methods, PubMed ids, NCBI Gene ids, JASPAR matrices)
 are joined by ``;``, as on TFLink's pages.
 
-Imported names are data, never formulae: the admin's formats (``SPREADSHEET_FORMATS``) write
-a text that a spreadsheet program would compute (``=1+2``, ``+…``, ``-…``, ``@…``) as text.
+Imported names are data, never formulae: the admin's formats (``proteins.spreadsheet_formats``)
+write a text that a spreadsheet program would compute (``=1+2``, ``+…``, ``-…``, ``@…``) as text.
 """
 
-import io
-
-import openpyxl
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from import_export import fields, resources, widgets
-from import_export.formats.base_formats import CSV, TSV, XLSX
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.utils.exceptions import IllegalCharacterError
 
 from curation import rules, workflow
 
@@ -51,89 +44,6 @@ def cell_text(value):
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return str(value).strip()
-
-
-# Spreadsheet formats: text is text.
-#
-# Excel, LibreOffice and Google Sheets compute a CSV cell that starts with one of these
-# ("CSV injection"). django-import-export's IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT only drops
-# one leading "=" (so "==1+2" stays a formula, "+1+2" and "@SUM(…)" are left as they are, and
-# "=1+2" comes back as "1+2"), hence these formats.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-TEXT_MARK = "'"  # a leading quote: "this cell is text", in every spreadsheet program
-
-
-def escape_formula(value):
-    """A cell value a spreadsheet program shows as text: text that would be a formula gets a leading ``'``.
-
-    Text that already starts with ``'`` gets one more, so that ``unescape_formula`` undoes
-    exactly what this did.
-    """
-    if isinstance(value, str) and value.startswith((*FORMULA_STARTS, TEXT_MARK)):
-        return TEXT_MARK + value
-    return value
-
-
-def unescape_formula(value):
-    """The cell value ``escape_formula`` was given (an exported sheet imported again keeps its names)."""
-    if isinstance(value, str) and value.startswith(TEXT_MARK) and value[1:].startswith((*FORMULA_STARTS, TEXT_MARK)):
-        return value[1:]
-    return value
-
-
-class EscapedTextMixin:
-    """CSV or TSV whose cells are written with ``escape_formula`` and read with ``unescape_formula``."""
-
-    def export_data(self, dataset, **kwargs):
-        map_cells(dataset, escape_formula)
-        return super().export_data(dataset, **kwargs)
-
-    def create_dataset(self, in_stream, **kwargs):
-        dataset = super().create_dataset(in_stream, **kwargs)
-        map_cells(dataset, unescape_formula)
-        return dataset
-
-
-def map_cells(dataset, function):
-    for index in range(dataset.height):
-        dataset[index] = [function(value) for value in dataset[index]]
-
-
-class SpreadsheetCSV(EscapedTextMixin, CSV):
-    pass
-
-
-class SpreadsheetTSV(EscapedTextMixin, TSV):
-    pass
-
-
-class SpreadsheetXLSX(XLSX):
-    """XLSX whose text cells hold their text as it is, never as a formula (openpyxl makes "=…" one)."""
-
-    def export_data(self, dataset, **kwargs):
-        book = openpyxl.Workbook(write_only=True)  # rows are streamed to the file, not kept as cell objects
-        sheet = book.create_sheet(title=(dataset.title or "Sheet")[:31])
-        sheet.append(dataset.headers or [])
-        for row in dataset:
-            sheet.append([text_cell(sheet, value) for value in row])
-        stream = io.BytesIO()
-        book.save(stream)
-        return stream.getvalue()
-
-
-def text_cell(sheet, value):
-    try:
-        cell = WriteOnlyCell(sheet, value)
-    except IllegalCharacterError:  # control characters XLSX cannot hold
-        cell = WriteOnlyCell(sheet, ILLEGAL_CHARACTERS_RE.sub("\N{REPLACEMENT CHARACTER}", value))
-    except (TypeError, ValueError):
-        cell = WriteOnlyCell(sheet, str(value))
-    if cell.data_type == "f":
-        cell.data_type = "s"
-    return cell
-
-
-SPREADSHEET_FORMATS = [SpreadsheetCSV, SpreadsheetTSV, SpreadsheetXLSX]
 
 
 class ListWidget(widgets.Widget):
@@ -327,6 +237,11 @@ class ProteinResource(KeysetExportMixin, resources.ModelResource):
         GeneId.objects.bulk_create(
             [GeneId(protein=instance, gene_id=gene_id) for gene_id in imported], ignore_conflicts=True
         )
+
+    def after_import(self, dataset, result, **kwargs):
+        super().after_import(dataset, result, **kwargs)
+        if not (kwargs.get("dry_run") and not kwargs.get("using_transactions")):
+            counts.forget_summaries()  # the organisms' numbers of proteins
 
 
 # Each kind of evidence: its column's field, the interaction's relation, the model of its values, their key.

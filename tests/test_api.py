@@ -89,7 +89,7 @@ def make_world():
         interaction.publications.set([Publication.objects.get_or_create(pmid=pmid)[0] for pmid in pmids])
         Interaction.objects.filter(pk=interaction.pk).update(updated_at=day(number))
         interactions[number] = interaction
-    counts.refresh_all()  # written here directly, not by the importer or the curation workflow
+    counts.interactions_changed()  # written here directly, not by the importer or the curation workflow
     return interactions
 
 

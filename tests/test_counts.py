@@ -66,7 +66,7 @@ def network():
         Interaction(tf=proteins[tf], target=proteins[target], organism=proteins[tf].organism, small_scale=small)
         for tf, target, small in pairs
     )
-    counts.refresh_all()
+    counts.interactions_changed()
     return proteins
 
 
@@ -125,16 +125,18 @@ def test_new_interactions_are_counted_in_a_few_statements_whatever_their_number(
     )
 
     with CaptureQueriesContext(connection) as queries:
-        counts.add_interactions(rows)
+        counts.interactions_changed((), added=rows)
 
-    assert len(queries) <= 3  # all three counts at once, in at most three chunks of 25 proteins
+    updates = [query["sql"] for query in queries if query["sql"].startswith("UPDATE")]
+    assert len(updates) <= 3  # all three counts at once, in at most three chunks of 25 proteins
+    assert len(queries) - len(updates) <= 1  # and the cached summaries forgotten
     assert_counts_are_right()
 
 
 def test_small_scale_evidence_gained_is_counted_on_both_proteins(network):
     Interaction.objects.filter(pk=interaction(network, 1, 2).pk).update(small_scale=True)
 
-    counts.add_interactions([], [(network[1].pk, network[2].pk)])
+    counts.interactions_changed((), gained_small_scale=[(network[1].pk, network[2].pk)])
 
     assert_counts_are_right()
     assert Protein.objects.get(pk=network[2].pk).small_scale_count == 1
@@ -143,7 +145,7 @@ def test_small_scale_evidence_gained_is_counted_on_both_proteins(network):
 def test_refresh_counts_the_proteins_again_and_ignores_deleted_ones(network):
     Protein.objects.filter(pk=network[0].pk).update(tf_count=7, target_count=7, small_scale_count=7)
 
-    counts.refresh([network[0].pk, 10**9, None])
+    counts.interactions_changed([network[0].pk, 10**9, None])
 
     assert_counts_are_right()
 

@@ -284,7 +284,7 @@ def partners(accession, side, **filters):
 def set_status(tf, target, status):
     rows = Interaction.objects.filter(tf__accession=tf, target__accession=target)
     assert rows.update(status=status) == 1
-    counts.refresh(protein for pair in rows.values_list("tf_id", "target_id") for protein in pair)
+    counts.interactions_changed(protein for pair in rows.values_list("tf_id", "target_id") for protein in pair)
 
 
 # Synthetic pages, in the format yaml.dump gives real pages.

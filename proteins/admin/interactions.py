@@ -176,13 +176,13 @@ class InteractionAdmin(TermSearchMixin, SpreadsheetMixin, SimpleHistoryAdmin):
     def delete_model(self, request, obj):
         with transaction.atomic():
             super().delete_model(request, obj)
-            counts.refresh([obj.tf_id, obj.target_id])
+            counts.interactions_changed([obj.tf_id, obj.target_id])
 
     def delete_queryset(self, request, queryset):
         with transaction.atomic():
             partners = counts.partners_of(queryset)
             super().delete_queryset(request, queryset)
-            counts.refresh(partners)
+            counts.interactions_changed(partners)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:

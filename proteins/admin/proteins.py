@@ -86,7 +86,7 @@ class ProteinAdmin(TermSearchMixin, SpreadsheetMixin, admin.ModelAdmin):
             proteins = list(queryset.values_list("pk", flat=True))
             partners = counts.partners_of(Interaction.objects.filter(Q(tf__in=proteins) | Q(target__in=proteins)))
             super().delete_queryset(request, queryset)
-            counts.refresh(partners - set(proteins))
+            counts.interactions_changed(partners - set(proteins))
 
     @admin.display(description="interactions held here")
     def interactions(self, protein):

@@ -4,8 +4,7 @@ following ``proteins.resources``.
 
 from import_export.admin import ImportExportMixin
 
-from ..counts import forget_summaries
-from ..resources import SPREADSHEET_FORMATS
+from ..spreadsheet_formats import SPREADSHEET_FORMATS
 
 
 class SpreadsheetMixin(ImportExportMixin):
@@ -24,10 +23,6 @@ class SpreadsheetMixin(ImportExportMixin):
 
     def has_export_permission(self, request):
         return self.has_view_permission(request)
-
-    def process_result(self, result, request):
-        forget_summaries()  # the home page's counts
-        return super().process_result(result, request)
 
     def get_export_data(self, file_format, request, queryset, **kwargs):
         if queryset.order_by()[: self.max_export_rows + 1].count() > self.max_export_rows:

@@ -17,7 +17,6 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from portal.admin_tools import changelist_link
 
-from ..counts import forget_summaries
 from ..forms import UploadPagesForm
 from ..importing import uploads
 from ..importing.run import import_pages
@@ -135,7 +134,6 @@ class ImportRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             report = import_pages(upload.import_paths(), run=run, root=upload.files)
         finally:
             uploads.discard(upload)
-        forget_summaries()
         records = failures_first(run.records.all())[: ImportRecordInline.max_shown]
         return self.render_upload(request, stage="report", upload=upload, report=report, run=run, records=records)
 
