@@ -7,6 +7,7 @@ well.  Links are built with ``format_html`` so that each value is escaped.
 
 from collections.abc import Iterator
 
+from django.apps import apps
 from django.contrib import messages
 from django.contrib.admin import ModelAdmin
 from django.db.models import Model, Q, QuerySet
@@ -89,9 +90,9 @@ def admin_link(obj: Model, text: str | None = None) -> str:
     return format_html('<a href="{}">{}</a>', url, obj if text is None else text)
 
 
-def changelist_link(model: type[Model], text: str, **filters) -> str:
-    """A link to ``model``'s admin list, filtered by ``filters``."""
-    opts = model._meta
+def changelist_link(model: type[Model] | str, text: str, **filters) -> str:
+    """A link to ``model``'s admin list (a model or its label, "app_label.ModelName"), filtered by ``filters``."""
+    opts = (apps.get_model(model) if isinstance(model, str) else model)._meta
     url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
     query = "&".join(f"{name}={value}" for name, value in filters.items())
     return format_html('<a href="{}?{}">{}</a>', url, query, text)

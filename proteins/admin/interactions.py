@@ -11,6 +11,7 @@ and an approved or rejected interaction goes back to flagged, with the reason th
 asks for), refused when the interaction changed since the form was shown.
 """
 
+from django.apps import apps
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
@@ -24,7 +25,6 @@ from django.utils.text import capfirst
 from simple_history.admin import SimpleHistoryAdmin
 
 from curation import workflow
-from curation.models import CurationEvent, PendingSourceChange
 from portal.admin_tools import (
     PROTEIN_SEARCH_HELP,
     TermSearchMixin,
@@ -125,14 +125,16 @@ class InteractionAdmin(TermSearchMixin, SpreadsheetMixin, SimpleHistoryAdmin):
         if interaction.pk is None:
             return "-"
         history = reverse("admin:proteins_interaction_history", args=[interaction.pk])
+        # The curation app's records, named by label: this app uses curation's rules, not its models.
+        pending = apps.get_model("curation", "PendingSourceChange").Decision.PENDING
         return format_html(
             '{} · {} · <a href="{}">field history</a>',
-            changelist_link(CurationEvent, "curation acts", interaction__id__exact=interaction.pk),
+            changelist_link("curation.CurationEvent", "curation acts", interaction__id__exact=interaction.pk),
             changelist_link(
-                PendingSourceChange,
+                "curation.PendingSourceChange",
                 "pending source changes",
                 interaction__id__exact=interaction.pk,
-                decision__exact=PendingSourceChange.Decision.PENDING,
+                decision__exact=pending,
             ),
             history,
         )
