@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Count, Exists, OuterRef, QuerySet
 
 from proteins.models import DetectionMethod, Interaction, Organism, Protein, SourceDatabase
 
@@ -55,7 +55,7 @@ def review_queue(
     return rows.order_by(*QUEUE_SORTS[sort][1])
 
 
-def proteins_matching(text):
+def proteins_matching(text: str) -> list[int]:
     """The ids of the proteins ``text`` identifies (``Protein.objects.identified_by``)."""
     return list(Protein.objects.identified_ids([text]))
 
@@ -110,17 +110,17 @@ def queue_page(rows, number, per_page):
 # The dashboard.
 
 
-def status_counts():
+def status_counts() -> list[tuple[str, str, int]]:
     """``[(status, label, number of interactions)]`` in one grouped query (read from the status index)."""
     counts = dict(Interaction.objects.order_by().values_list("status").annotate(n=Count("pk")))
     return [(value, label, counts.get(value, 0)) for value, label in Status.choices]
 
 
-def recent_events(**filters):
+def recent_events(**filters) -> QuerySet:
     return CurationEvent.objects.filter(**filters).select_related("actor", "interaction__tf", "interaction__target")
 
 
-def pending_source_changes():
+def pending_source_changes() -> QuerySet:
     return PendingSourceChange.objects.filter(decision=PendingSourceChange.Decision.PENDING).select_related(
         "interaction__tf", "interaction__target"
     )

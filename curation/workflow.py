@@ -15,6 +15,7 @@ was based on; an act on an older version is refused (``ConcurrentEdit``), never 
 over someone else's change.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -32,6 +33,7 @@ from .rules import ConcurrentEdit, CurationError, is_curated, lock  # noqa: F401
 
 Status = Interaction.Status
 Action = CurationEvent.Action
+Version = int | str | None  # the version of an interaction a user saw (None: whatever it is now)
 FLAG_PERMISSION = "curation.flag_interaction"
 REVIEW_PERMISSION = "curation.review_interaction"
 # A reviewer decided on these; a change of their evidence sends them back for review.
@@ -63,7 +65,7 @@ TRANSITIONS = {
 }
 
 
-def check(user, action, interaction):
+def check(user: AbstractBaseUser, action: str, interaction: Interaction) -> None:
     """Raise ``NotAllowed`` or ``CurationError`` unless ``user`` may do ``action`` now."""
     transition = TRANSITIONS.get(action)
     if transition is None:
@@ -77,7 +79,7 @@ def check(user, action, interaction):
         raise CurationError(f"{a(interaction.status).capitalize()} interaction cannot be {past(action)}.")
 
 
-def refusal(user, action, interaction):
+def refusal(user: AbstractBaseUser, action: str, interaction: Interaction) -> str | None:
     """Why ``user`` may not do ``action`` on ``interaction`` now, or None when they may."""
     try:
         check(user, action, interaction)
@@ -86,7 +88,7 @@ def refusal(user, action, interaction):
     return None
 
 
-def allowed_actions(user, interaction):
+def allowed_actions(user: AbstractBaseUser, interaction: Interaction) -> list[str]:
     """The transitions ``user`` may make on ``interaction`` now (for buttons and API hints)."""
     return [action for action in TRANSITIONS if refusal(user, action, interaction) is None]
 
@@ -100,23 +102,25 @@ def past(action):
     return {"flag": "flagged", "approve": "approved", "reject": "rejected", "reopen": "reopened"}.get(action, action)
 
 
-def flag(interaction, by, reason, version=None):
+def flag(interaction: Interaction, by: AbstractBaseUser, reason: str, version: Version = None) -> CurationEvent:
     return transition(interaction, Action.FLAG, by, reason, version)
 
 
-def approve(interaction, by, reason="", version=None):
+def approve(interaction: Interaction, by: AbstractBaseUser, reason: str = "", version: Version = None) -> CurationEvent:
     return transition(interaction, Action.APPROVE, by, reason, version)
 
 
-def reject(interaction, by, reason, version=None):
+def reject(interaction: Interaction, by: AbstractBaseUser, reason: str, version: Version = None) -> CurationEvent:
     return transition(interaction, Action.REJECT, by, reason, version)
 
 
-def reopen(interaction, by, reason, version=None):
+def reopen(interaction: Interaction, by: AbstractBaseUser, reason: str, version: Version = None) -> CurationEvent:
     return transition(interaction, Action.REOPEN, by, reason, version)
 
 
-def transition(interaction, action, by, reason="", version=None):
+def transition(
+    interaction: Interaction, action: str, by: AbstractBaseUser, reason: str = "", version: Version = None
+) -> CurationEvent:
     """Apply one transition; return the ``CurationEvent``.
 
     ``version``: the version the user saw; None means "whatever it is now" (bulk acts, where
@@ -137,7 +141,7 @@ def transition(interaction, action, by, reason="", version=None):
     return event
 
 
-def bulk_transition(interactions, action, by, reason=""):
+def bulk_transition(interactions: Iterable[Interaction], action: str, by: AbstractBaseUser, reason: str = ""):
     """Apply ``action`` to each interaction the rules allow; return ``(done, refused)``.
 
     ``done`` holds the ``CurationEvent`` of each change; ``refused`` pairs each interaction
@@ -293,7 +297,7 @@ def check_evidence_change(interaction: Interaction, reason: str) -> None:
         )
 
 
-def add_comment(interaction, by, text):
+def add_comment(interaction: Interaction, by: AbstractBaseUser, text: str) -> Comment:
     if not by.has_perm("curation.add_comment"):
         raise NotAllowed("Only curators and reviewers may comment.")
     text = (text or "").strip()
@@ -302,7 +306,7 @@ def add_comment(interaction, by, text):
     return Comment.objects.create(interaction=interaction, author=by, text=text)
 
 
-def decide_source_change(change, by, accept):
+def decide_source_change(change: PendingSourceChange, by: AbstractBaseUser, accept: bool):
     """Accept (apply the evidence the pages add) or dismiss a pending source change."""
     if not by.has_perm(FLAG_PERMISSION):
         raise NotAllowed("Only a curator may decide on source changes.")

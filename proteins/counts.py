@@ -17,7 +17,7 @@ from collections.abc import Iterable
 
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Count, OuterRef, Subquery, Value
+from django.db.models import Count, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from .models import Interaction, Organism, Protein
@@ -77,7 +77,7 @@ def organism_summaries() -> list[dict]:
     return cache.get_or_set(SUMMARIES_KEY, compute, timeout=SUMMARIES_SECONDS)
 
 
-def forget_summaries():
+def forget_summaries() -> None:
     """Drop the cached summaries (``interactions_changed`` does it for writers)."""
     cache.delete(SUMMARIES_KEY)
 
@@ -184,7 +184,7 @@ def _refresh_all():
     return updated
 
 
-def partners_of(interactions):
+def partners_of(interactions: QuerySet) -> set[int]:
     """The TF and target ids of ``interactions`` (a queryset), e.g. before they are deleted."""
     ids = set()
     for tf, target in interactions.order_by().values_list("tf_id", "target_id").iterator(chunk_size=CHUNK):

@@ -91,7 +91,7 @@ BINDING_SITE_DOWNLOAD_COLUMNS = (
 )
 
 
-def parse_page(text, path="<page>"):
+def parse_page(text: str, path: str = "<page>") -> Page:
     """Turn one page's text into a ``Page``; raise ``PageError`` on anything malformed."""
     front_matter, body = split_front_matter(text, path)
     data = load_front_matter(front_matter, path)
