@@ -8,6 +8,7 @@ from django.core.cache import cache
 from django.test import override_settings
 
 from proteins.importing.run import import_pages
+from tests.accounts import staff
 
 FIXTURE_PAGES = Path(__file__).resolve().parent.parent / "fixtures" / "pages"
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -124,3 +125,15 @@ def sample_data(fixture_pages):
     cache.clear()
     report = import_pages([fixture_pages])
     assert report.failures == []
+
+
+@pytest.fixture
+def curator(db):
+    """A curator (staff, group "curator"); test files that need other curators define their own."""
+    return staff("curie", "curator")
+
+
+@pytest.fixture
+def reviewer(db):
+    """A reviewer (staff, group "reviewer")."""
+    return staff("rosalind", "reviewer")

@@ -11,13 +11,12 @@ import openpyxl
 import pytest
 from django.apps import apps
 from django.contrib import admin
-from django.contrib.auth.models import Group, Permission, User
+from django.contrib.auth.models import Permission, User
 from django.contrib.messages import get_messages
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.db.models import Q
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.html import escape
@@ -44,6 +43,7 @@ from proteins.models import (
     SourceDatabase,
 )
 from proteins.resources import InteractionResource, ProteinResource
+from tests.accounts import signed_in, staff
 
 Status = Interaction.Status
 CHANGELIST = "admin:proteins_interaction_changelist"
@@ -489,29 +489,6 @@ def test_staff_with_view_permission_sees_proteins_but_cannot_change_them(client,
 
 
 # Curation in the admin of interactions: helpers.
-
-
-def staff(username, *groups, permissions=()):
-    user = User.objects.create_user(username, password="staff-pass-1234", is_staff=True)
-    user.groups.set(Group.objects.filter(name__in=groups))
-    user.user_permissions.set(Permission.objects.filter(codename__in=permissions))
-    return user
-
-
-def signed_in(user, **client_options):
-    client = Client(**client_options)
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
-def curator(db):
-    return staff("curie", "curator")
-
-
-@pytest.fixture
-def reviewer(db):
-    return staff("rosalind", "reviewer")
 
 
 @pytest.fixture

@@ -4,17 +4,14 @@ decided by the actions that call the workflow."""
 import html
 
 import pytest
-from django.contrib.auth.models import Group, Permission, User
 from django.contrib.messages import get_messages
-from django.test import Client
 from django.urls import reverse
 
 from curation import workflow
 from curation.models import Comment, CurationEvent, PendingSourceChange
 from proteins.importing.run import import_pages
-from proteins.models import (
-    Interaction,
-)
+from proteins.models import Interaction
+from tests.accounts import signed_in, staff
 
 
 @pytest.fixture
@@ -22,29 +19,6 @@ def imported(db, fixture_pages):
     report = import_pages([fixture_pages])
     assert not report.failures
     return report
-
-
-def staff(username, *groups, permissions=()):
-    user = User.objects.create_user(username, password="staff-pass-1234", is_staff=True)
-    user.groups.set(Group.objects.filter(name__in=groups))
-    user.user_permissions.set(Permission.objects.filter(codename__in=permissions))
-    return user
-
-
-def signed_in(user, **client_options):
-    client = Client(**client_options)
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
-def curator(db):
-    return staff("curie", "curator")
-
-
-@pytest.fixture
-def reviewer(db):
-    return staff("rosalind", "reviewer")
 
 
 def interactions_of(accession, count):
