@@ -5,6 +5,7 @@ unreviewed --flag(reason)--> flagged --approve--> approved
      +--approve / reject------------------------^
 approved / rejected --reopen(reason, reviewer)--> flagged
 approved / rejected --any change of its evidence (reason, editor)--> flagged
+proposed (entered by a curator from a paper, hidden) --approve / reject (another reviewer)--> approved / rejected
 
 Views, admin actions and API endpoints call these functions and nothing else changes a
 status.  Every path that changes evidence (the curator area, the admin's change form and
@@ -26,6 +27,7 @@ from django.utils import timezone
 from proteins import counts
 from proteins.models import DetectionMethod, Interaction, Publication, SourceDatabase
 
+from . import grading
 from .models import Comment, CurationEvent, PendingSourceChange
 
 # Callers find the rules shared with the import here too (``workflow.lock``, ``workflow.ConcurrentEdit``).
@@ -36,8 +38,11 @@ Action = CurationEvent.Action
 Version = int | str | None  # the version of an interaction a user saw (None: whatever it is now)
 FLAG_PERMISSION = "curation.flag_interaction"
 REVIEW_PERMISSION = "curation.review_interaction"
+GRADES = ("mode", "mode_decision", "confidence")  # set by ``grading.regrade``
 # A reviewer decided on these; a change of their evidence sends them back for review.
 DECIDED = frozenset({Status.APPROVED, Status.REJECTED})
+# A reviewer may approve or reject these.
+UNDECIDED = frozenset({Status.UNREVIEWED, Status.FLAGGED, Status.PROPOSED})
 
 
 class NotAllowed(CurationError):
@@ -55,12 +60,8 @@ class Transition:
 
 TRANSITIONS = {
     Action.FLAG: Transition(Action.FLAG, frozenset({Status.UNREVIEWED}), Status.FLAGGED, FLAG_PERMISSION, True),
-    Action.APPROVE: Transition(
-        Action.APPROVE, frozenset({Status.UNREVIEWED, Status.FLAGGED}), Status.APPROVED, REVIEW_PERMISSION, False
-    ),
-    Action.REJECT: Transition(
-        Action.REJECT, frozenset({Status.UNREVIEWED, Status.FLAGGED}), Status.REJECTED, REVIEW_PERMISSION, True
-    ),
+    Action.APPROVE: Transition(Action.APPROVE, UNDECIDED, Status.APPROVED, REVIEW_PERMISSION, False),
+    Action.REJECT: Transition(Action.REJECT, UNDECIDED, Status.REJECTED, REVIEW_PERMISSION, True),
     Action.REOPEN: Transition(Action.REOPEN, DECIDED, Status.FLAGGED, REVIEW_PERMISSION, True),
 }
 
@@ -253,14 +254,17 @@ class EvidenceChange:
         interaction._history_user = by
         interaction._change_reason = history_reason or self.reason or Action(action).label
 
-    def record(self, *, refresh_counts: bool = True) -> CurationEvent:
-        """The change's ``CurationEvent``, and the counts of its TF and target when the public sees a change.
+    def record(self, *, refresh: bool = True) -> CurationEvent:
+        """The change's ``CurationEvent``; the interaction graded again, and the counts of its TF and
+        target kept when the public sees a change.
 
-        ``refresh_counts=False``: the caller counts them (an import, once for all its rows).
+        ``refresh=False``: the caller grades and counts (an import, once for all its rows).
         """
         current = self.interaction
-        if refresh_counts and self.changes_counts():
-            counts.interactions_changed([current.tf_id, current.target_id])
+        if refresh:
+            grading.regrade([current.pk])
+            if self.changes_counts():
+                counts.interactions_changed([current.tf_id, current.target_id])
         return CurationEvent.objects.create(
             interaction=current,
             actor=self.by,
@@ -357,6 +361,7 @@ def save_status(current, status, action, by, reason):
     current._change_reason = f"{action}: {reason}" if reason else action
     current.save(update_fields=["status", "version", "updated_at"])
     event.save()
+    grading.regrade([current.pk])
     return event
 
 
@@ -382,6 +387,7 @@ def save_statuses(rows, action, by, reason):
         default_date=now,
     )
     record_evidence_history(records)
+    grading.regrade(row.pk for row in interactions)
     return CurationEvent.objects.bulk_create(
         CurationEvent(interaction=row, actor=by, action=action, from_status=previous, to_status=status, reason=reason)
         for row, previous in rows
@@ -409,7 +415,7 @@ def record_evidence_history(records):
 def copy_state(source, target):
     """Let the caller's object reflect what was saved."""
     if source is not target:
-        for name in ("status", "version", "small_scale", "last_edited_by_id", "updated_at"):
+        for name in ("status", "version", "small_scale", "last_edited_by_id", "updated_at", *GRADES):
             setattr(target, name, getattr(source, name))
 
 

@@ -156,6 +156,9 @@ LOGGING = {
 }
 
 # Largest protein page (or download table) the importer reads, in bytes.
+# The portal's name: the source database of the evidence its curators read in papers.
+PORTAL_NAME = os.environ.get("PORTAL_NAME", "TF-target portal")
+
 IMPORT_MAX_PAGE_BYTES = int(os.environ.get("IMPORT_MAX_PAGE_BYTES", 10 * 1024 * 1024))
 # Largest upload of pages (all files, or a zip's unpacked members) in the admin, in bytes.
 IMPORT_MAX_UPLOAD_BYTES = int(os.environ.get("IMPORT_MAX_UPLOAD_BYTES", 200 * 1024 * 1024))

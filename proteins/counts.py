@@ -166,7 +166,8 @@ def _refresh_all():
     tf, target, status = quote("tf_id"), quote("target_id"), quote("status")
     small = f"CASE WHEN {quote('small_scale')} THEN 1 ELSE 0 END"
     tf_count, target_count, small_count = (quote(name) for name in COUNTS)
-    public = f"FROM {interactions} WHERE {status} <> %s"  # Interaction.objects.public(), in SQL
+    hidden = Interaction.HIDDEN_STATUSES
+    public = f"FROM {interactions} WHERE {status} NOT IN ({', '.join(['%s'] * len(hidden))})"  # public(), in SQL
     sides = (
         f"SELECT {tf} AS protein, 0 AS as_target, 1 AS as_tf, {small} AS small {public} "
         f"UNION ALL SELECT {target}, 1, 0, {small} {public}"
@@ -179,7 +180,7 @@ def _refresh_all():
             f"{small_count} = counted.small FROM (SELECT protein, SUM(as_target) AS tfs, SUM(as_tf) AS targets, "
             f"SUM(small) AS small FROM ({sides}) AS sides GROUP BY protein) AS counted "
             f"WHERE {proteins}.{quote('id')} = counted.protein",
-            [Interaction.HIDDEN_STATUS, Interaction.HIDDEN_STATUS],
+            [*hidden, *hidden],
         )
     return updated
 

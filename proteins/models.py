@@ -228,6 +228,24 @@ class Publication(models.Model):
         return f"https://pubmed.ncbi.nlm.nih.gov/{self.pmid}/"
 
 
+class Mode(models.TextChoices):
+    """A mode of regulation: what a publication reports, and what an interaction is given."""
+
+    ACTIVATION = "activation", "activation"
+    REPRESSION = "repression", "repression"
+    DUAL = "dual", "dual (both reported)"
+    UNKNOWN = "unknown", "unknown"
+
+
+class ModeDecision(models.TextChoices):
+    """How an interaction's mode was decided (the rule: ``curation.grading.decide_mode``)."""
+
+    REVIEWER = "reviewer", "set by a reviewer"
+    PUBLICATIONS = "publications", "majority of the publications curated here"
+    SOURCE_TABLE = "source_table", "from a curated source table"
+    UNKNOWN = "unknown", "unknown"
+
+
 class Interaction(models.Model):
     """One transcription factor regulating one target gene, with its evidence."""
 
@@ -236,11 +254,20 @@ class Interaction(models.Model):
         FLAGGED = "flagged", "flagged"
         APPROVED = "approved", "approved"
         REJECTED = "rejected", "rejected"
+        PROPOSED = "proposed", "proposed"  # entered by a curator, waiting for another reviewer
 
-    # The one definition of "public": every status but this one is shown to visitors, in the
-    # API and downloads, and counted in the stored counts (``public()``, ``is_public_status``,
+    # The one definition of "public": every status but these is shown to visitors, in the API
+    # and downloads, and counted in the stored counts (``public()``, ``is_public_status``,
     # ``proteins.counts``).
-    HIDDEN_STATUS = Status.REJECTED
+    HIDDEN_STATUSES = (Status.REJECTED, Status.PROPOSED)
+
+    class Confidence(models.TextChoices):
+        # The rule that sets it: ``curation.grading.CONFIDENCE_LEVELS``.
+        A = "A", "A"
+        B = "B", "B"
+        C = "C", "C"
+        D = "D", "D"
+        E = "E", "E"
 
     # No single-column indexes on tf, target, organism and status: the composite indexes of Meta
     # start with each of them and serve the same lookups; every index costs the import time.
@@ -266,6 +293,30 @@ class Interaction(models.Model):
         "small-scale evidence", default=False, help_text="Supported by small-scale experiments."
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.UNREVIEWED)
+    # Mode and confidence are set by ``curation.grading`` from the evidence and the curation
+    # (db_default: the import's bulk SQL leaves them to the database).
+    mode = models.CharField(
+        "mode of regulation",
+        max_length=10,
+        choices=Mode.choices,
+        default=Mode.UNKNOWN,
+        db_default=Mode.UNKNOWN,
+        help_text="Whether the TF activates or represses the target.",
+    )
+    mode_decision = models.CharField(
+        "mode decided by",
+        max_length=12,
+        choices=ModeDecision.choices,
+        default=ModeDecision.UNKNOWN,
+        db_default=ModeDecision.UNKNOWN,
+    )
+    confidence = models.CharField(
+        max_length=1,
+        choices=Confidence.choices,
+        default=Confidence.E,
+        db_default=Confidence.E,
+        help_text="A (most trusted) to E, from the evidence and the curation.",
+    )
     version = models.PositiveIntegerField(default=1, help_text="Raised on every change; guards concurrent edits.")
     last_edited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -281,7 +332,9 @@ class Interaction(models.Model):
     objects = InteractionQuerySet.as_manager()
     history = HistoricalRecords(
         m2m_fields=[source_databases, detection_methods, publications],
-        excluded_fields=["created_at"],
+        # Grades are derived from what the history holds (evidence, status, statements); a
+        # reviewer's mode is recorded as a curation event.
+        excluded_fields=["created_at", "mode", "mode_decision", "confidence"],
     )
 
     class Meta:
@@ -307,11 +360,54 @@ class Interaction(models.Model):
     @classmethod
     def is_public_status(cls, status: str) -> bool:
         """Whether an interaction in ``status`` is shown to the public."""
-        return status != cls.HIDDEN_STATUS
+        return status not in cls.HIDDEN_STATUSES
 
     @property
     def under_review(self):
         return self.status == self.Status.FLAGGED
+
+
+class Statement(models.Model):
+    """What one publication states about an interaction: the mode of regulation it reports and the
+    sentence quoted from it, as read by a curator here or by a curated source table (TRRUST).
+
+    One per interaction, publication and source: the portal itself is the source of what its
+    curators read (``settings.PORTAL_NAME``, ``SourceDatabase.objects.portal()``).
+    """
+
+    interaction = models.ForeignKey(Interaction, on_delete=models.CASCADE, related_name="statements")
+    publication = models.ForeignKey(Publication, on_delete=models.PROTECT, related_name="statements")
+    source = models.ForeignKey(
+        SourceDatabase,
+        on_delete=models.PROTECT,
+        related_name="statements",
+        help_text="Who read the publication: the portal's curators, or a source table such as TRRUST.",
+    )
+    mode = models.CharField(
+        "mode of regulation",
+        max_length=10,
+        choices=Mode.choices,
+        default=Mode.UNKNOWN,
+        help_text="The mode the publication reports.",
+    )
+    sentence = models.TextField(blank=True, help_text="The sentence of the publication that states the interaction.")
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["interaction", "publication", "source"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["interaction", "publication", "source"], name="one_statement_per_publication_and_source"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.publication} on {self.interaction_id}: {self.mode}"
 
 
 class BindingSite(models.Model):

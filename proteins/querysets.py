@@ -4,6 +4,7 @@
 the public search, the admin, the API filters and the curation queue all call it.
 """
 
+from django.conf import settings
 from django.db import models
 from django.db.models import BooleanField, Func, Q
 from django.db.models.functions import Upper
@@ -138,6 +139,10 @@ class EvidenceNameQuerySet(models.QuerySet):
             rows = self.by_lower_name()
         return {name: rows[name.lower()] for name in names if name.lower() in rows}
 
+    def portal(self):
+        """The source database of what the portal's own curators read in papers (``settings.PORTAL_NAME``)."""
+        return self.for_names([settings.PORTAL_NAME])[settings.PORTAL_NAME]
+
     def by_lower_name(self):
         rows = {}
         for row in self.order_by("pk"):
@@ -148,7 +153,7 @@ class EvidenceNameQuerySet(models.QuerySet):
 class InteractionQuerySet(models.QuerySet):
     def public(self):
         """What visitors and the public API see (``Interaction.is_public_status``)."""
-        return self.exclude(status=self.model.HIDDEN_STATUS)
+        return self.exclude(status__in=self.model.HIDDEN_STATUSES)
 
     def for_protein(self, protein, side):
         """Interactions where ``protein`` is the ``side`` ("tf" or "target")."""

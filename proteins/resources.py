@@ -26,7 +26,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from import_export import fields, resources, widgets
 
-from curation import rules, workflow
+from curation import grading, rules, workflow
 
 from . import counts
 from .models import DetectionMethod, GeneId, Interaction, Organism, Protein, Publication, SourceDatabase
@@ -320,6 +320,7 @@ class InteractionResource(KeysetExportMixin, resources.ModelResource):
         if kwargs.get("user") is None:
             raise ValueError("an import of interactions needs the user who makes it: they become its last editor")
         self.saved_proteins = set()  # the TFs and targets of the rows saved: their counts change
+        self.saved_interactions = set()  # graded again once, after the import
 
     def before_import_row(self, row, **kwargs):
         self.skip_reason = ""
@@ -410,12 +411,14 @@ class InteractionResource(KeysetExportMixin, resources.ModelResource):
         super().after_save_instance(instance, row, **kwargs)
         if kwargs.get("dry_run") and not kwargs.get("using_transactions"):
             return
-        instance.evidence_change.record(refresh_counts=False)  # counted in after_import, once for every row
+        instance.evidence_change.record(refresh=False)  # graded and counted in after_import, once for every row
         self.saved_proteins.update((instance.tf_id, instance.target_id))
+        self.saved_interactions.add(instance.pk)
 
     def after_import(self, dataset, result, **kwargs):
         super().after_import(dataset, result, **kwargs)
         if not (kwargs.get("dry_run") and not kwargs.get("using_transactions")):
+            grading.regrade(self.saved_interactions)
             counts.interactions_changed(self.saved_proteins)
 
     def save_m2m(self, instance, row, **kwargs):

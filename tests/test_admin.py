@@ -41,6 +41,7 @@ from proteins.models import (
     Publication,
     SitePage,
     SourceDatabase,
+    Statement,
 )
 from proteins.resources import InteractionResource, ProteinResource
 from tests.accounts import signed_in, staff
@@ -138,7 +139,7 @@ def test_every_model_of_the_proteins_app_is_in_the_admin():
     # Field histories (django-simple-history) are shown on their record's "History" page.
     models = {m for m in apps.get_app_config("proteins").get_models() if not m.__name__.startswith("Historical")}
 
-    assert models == {*EVERY_MODEL, DeferredIndex}  # the last one has no rows after an import
+    assert models == {*EVERY_MODEL, DeferredIndex, Statement}  # the last two have no rows after an import
     assert all(admin.site.is_registered(model) for model in models)
 
 
@@ -154,6 +155,24 @@ def test_superuser_sees_indexes_a_killed_import_left_aside_and_cannot_delete_the
     assert admin_client.post(reverse("admin:proteins_deferredindex_delete", args=[row.pk])).status_code == 403
     assert DeferredIndex.objects.filter(pk=row.pk).exists()
     deferred_indexes.restore()
+
+
+def test_staff_read_statements_of_publications_but_write_them_only_through_curation(admin_client, imported):
+    interaction = Interaction.objects.get(tf__accession="P09022", target__accession="Q03145")
+    statement = Statement.objects.create(
+        interaction=interaction,
+        publication=interaction.publications.first(),
+        source=SourceDatabase.objects.get(name="TRRUST"),
+        mode="repression",
+    )
+
+    listing = admin_client.get(changelist_url(Statement))
+    page = admin_client.get(change_url(statement))
+
+    assert statement in shown_rows(listing)
+    assert page.status_code == 200 and "repression" in page.content.decode()
+    assert 'name="_save"' not in page.content.decode()
+    assert admin_client.get(reverse("admin:proteins_statement_add")).status_code == 403
 
 
 @pytest.mark.parametrize("model", EVERY_MODEL, ids=lambda model: model.__name__)

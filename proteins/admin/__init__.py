@@ -10,7 +10,7 @@ Helpers shared with ``curation.admin`` live in ``portal.admin_tools``.
 from .content import SitePageAdmin
 from .evidence import DetectionMethodAdmin, OrganismAdmin, PublicationAdmin, SourceDatabaseAdmin
 from .imports import DeferredIndexAdmin, ImportRecordAdmin, ImportRecordInline
-from .interactions import BindingSiteAdmin, InteractionAdmin
+from .interactions import BindingSiteAdmin, InteractionAdmin, StatementAdmin
 from .proteins import GeneIdAdmin, OrthologAdmin, ProteinAdmin
 from .upload import ImportRunAdmin
 
@@ -29,4 +29,5 @@ __all__ = [
     "PublicationAdmin",
     "SitePageAdmin",
     "SourceDatabaseAdmin",
+    "StatementAdmin",
 ]

@@ -39,6 +39,7 @@ from ..forms import InteractionAdminForm, ReasonForm
 from ..models import (
     BindingSite,
     Interaction,
+    Statement,
 )
 from ..resources import InteractionResource
 from .evidence import DetectionMethodFilter, SourceDatabaseFilter, count_of
@@ -58,6 +59,8 @@ class InteractionAdmin(TermSearchMixin, SpreadsheetMixin, SimpleHistoryAdmin):
         "target",
         "organism",
         "status",
+        "mode",
+        "confidence",
         "small_scale",
         "source_count",
         "publication_count",
@@ -66,7 +69,15 @@ class InteractionAdmin(TermSearchMixin, SpreadsheetMixin, SimpleHistoryAdmin):
     # Sorting by a joined or unindexed column would sort millions of rows.
     sortable_by = ["updated_at"]
     ordering = ["-updated_at"]
-    list_filter = ["status", "small_scale", "organism", SourceDatabaseFilter, DetectionMethodFilter]
+    list_filter = [
+        "status",
+        "mode",
+        "confidence",
+        "small_scale",
+        "organism",
+        SourceDatabaseFilter,
+        DetectionMethodFilter,
+    ]
     list_select_related = ["tf", "target", "organism"]
     list_per_page = 100
     show_full_result_count = False
@@ -271,6 +282,30 @@ class InteractionAdmin(TermSearchMixin, SpreadsheetMixin, SimpleHistoryAdmin):
             if getattr(row, "note", "").startswith("curated")
         ]
         report_outcome(self, request, "", curated)
+
+
+@admin.register(Statement)
+class StatementAdmin(admin.ModelAdmin):
+    """What publications state about interactions, read-only: curators enter them through the
+    curation area (``curation.workflow``), source tables through ``import_modes``."""
+
+    list_display = ["interaction", "publication", "source", "mode", "entered_by", "created_at"]
+    list_filter = ["mode", "source"]
+    list_select_related = ["interaction__tf", "interaction__target", "source", "entered_by"]
+    raw_id_fields = ["interaction", "publication"]
+    search_fields = ["=publication__pmid"]
+    ordering = ["-created_at"]
+    sortable_by = ["created_at"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(BindingSite)

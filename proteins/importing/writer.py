@@ -16,6 +16,8 @@ from django.db import IntegrityError, connection
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
+from curation import grading
+
 from .. import counts
 from ..models import (
     BindingSite,
@@ -208,15 +210,27 @@ class BatchWriter:
         )
         self.count_interactions(new_pairs, plan.gained_small_scale)
         self.write_links(Interaction, plan.links, "interaction")
+        grading.regrade(pk for pk, *_ in plan.to_update)
         return created, len(plan.to_update)
 
     def insert_new_pairs(self, new_pairs, lookup_ids, links, timestamp):
-        """Insert the new interactions, unreviewed; add their evidence links to ``links``."""
+        """Insert the new interactions, unreviewed and graded; add their evidence links to ``links``."""
+        columns = ["tf", "target", "organism", "small_scale", "confidence", "status", "version"]
         inserted = insert_returning(
             Interaction,
-            ["tf", "target", "organism", "small_scale", "status", "version", "created_at", "updated_at"],
+            [*columns, "created_at", "updated_at"],
             [
-                (key[0], key[1], self.organism_of[key[0]], evidence.small_scale, UNREVIEWED, 1, timestamp, timestamp)
+                (
+                    key[0],
+                    key[1],
+                    self.organism_of[key[0]],
+                    evidence.small_scale,
+                    self.confidence_of_new(evidence, lookup_ids),
+                    UNREVIEWED,
+                    1,
+                    timestamp,
+                    timestamp,
+                )
                 for _tf, _target, key, evidence in new_pairs
             ],
             returning=["id", "tf", "target"],
@@ -229,6 +243,18 @@ class BatchWriter:
                 links[attribute].extend(
                     (pk, value_id) for value_id in lookup_ids[attribute](getattr(evidence, attribute))
                 )
+
+    @staticmethod
+    def confidence_of_new(evidence, lookup_ids):
+        """A new interaction's confidence: from its evidence alone (unreviewed, no curated publication)."""
+        facts = grading.Facts(
+            approved=False,
+            small_scale=evidence.small_scale,
+            sources=len(set(lookup_ids["source_databases"](evidence.source_databases))),
+            methods=len(set(lookup_ids["detection_methods"](evidence.detection_methods))),
+            curated_publications=0,
+        )
+        return grading.confidence_level(facts)
 
     def count_interactions(self, new_pairs, gained_small_scale):
         """New interactions are unreviewed, so public: their proteins' stored counts grow.
