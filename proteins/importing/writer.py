@@ -59,6 +59,7 @@ class BatchWriter:
         self.created_proteins = []
         self.held_changes = []  # (interaction id, page accession, added evidence ids, gains small-scale)
         self.new_ids = itertools.count(-1, -1)
+        self.confidences = {}  # (small_scale, sources, methods) -> level: few combinations repeat
         # {model: ids} this batch refers to that come from the run's caches, not from rows it wrote.
         self.remembered = defaultdict(set)
 
@@ -244,17 +245,20 @@ class BatchWriter:
                     (pk, value_id) for value_id in lookup_ids[attribute](getattr(evidence, attribute))
                 )
 
-    @staticmethod
-    def confidence_of_new(evidence, lookup_ids):
+    def confidence_of_new(self, evidence, lookup_ids):
         """A new interaction's confidence: from its evidence alone (unreviewed, no curated publication)."""
-        facts = grading.Facts(
-            approved=False,
-            small_scale=evidence.small_scale,
-            sources=len(set(lookup_ids["source_databases"](evidence.source_databases))),
-            methods=len(set(lookup_ids["detection_methods"](evidence.detection_methods))),
-            curated_publications=0,
-        )
-        return grading.confidence_level(facts)
+        key = (evidence.small_scale, evidence.source_databases, evidence.detection_methods)
+        if key not in self.confidences:
+            facts = grading.Facts(
+                approved=False,
+                small_scale=evidence.small_scale,
+                # Ids, not names: two spellings of one name are one source.
+                sources=len(set(lookup_ids["source_databases"](evidence.source_databases))),
+                methods=len(set(lookup_ids["detection_methods"](evidence.detection_methods))),
+                curated_publications=0,
+            )
+            self.confidences[key] = grading.confidence_level(facts)
+        return self.confidences[key]
 
     def count_interactions(self, new_pairs, gained_small_scale):
         """New interactions are unreviewed, so public: their proteins' stored counts grow.
