@@ -36,7 +36,7 @@ from proteins.models import (
     Statement,
     validate_accession,
 )
-from proteins.querysets import is_gene_id
+from proteins.parser import MAX_INTEGER
 
 from . import grading
 from .models import Comment, CurationEvent
@@ -45,7 +45,7 @@ from .workflow import FLAG_PERMISSION, REVIEW_PERMISSION, EvidenceChange, NotAll
 
 Action = CurationEvent.Action
 Status = Interaction.Status
-PMID_MAX = 2**31 - 1  # the database column is a (positive) 32-bit integer
+PMID_MAX = MAX_INTEGER  # the database column is a (positive) 32-bit integer
 SENTENCE_MAX = 5000
 PUBLICATIONS_MAX = 50
 GENE_NAME_MAX = 100
@@ -245,7 +245,8 @@ def organism_of(value: Organism | str | int) -> Organism:
     text = str(value or "").strip()
     found = None
     if text:
-        by_taxon = Q(taxon_id=int(text)) if is_gene_id(text) else Q(pk__in=[])
+        is_taxon_id = text.isascii() and text.isdecimal() and int(text) <= MAX_INTEGER
+        by_taxon = Q(taxon_id=int(text)) if is_taxon_id else Q(pk__in=[])
         found = Organism.objects.filter(by_taxon | Q(name__iexact=text)).first()
     if found is None:
         raise InvalidEntry({"organism": [f"No organism {text[:60]!r}: give its NCBI taxon id or scientific name."]})
