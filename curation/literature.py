@@ -180,8 +180,6 @@ def set_mode(
             reason=f"{before} → {described_mode(current)}: {reason}",
         )
     copy_state(current, interaction)
-    interaction.mode, interaction.mode_decision = current.mode, current.mode_decision
-    interaction.confidence = current.confidence
     return event
 
 
