@@ -1,4 +1,5 @@
-"""The curation API: flag, approve, reject and reopen interactions, comment, read their history.
+"""The curation API: flag, approve, reject and reopen interactions, comment, read their history; enter
+interactions read in papers, set an interaction's mode.
 
 Thin edges over ``curation.workflow``: each endpoint parses the request, calls one workflow
 function and reports what it did.  Clients authenticate with a token (``Authorization: Token
@@ -16,9 +17,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from proteins.api.serializers import ErrorSerializer
-from proteins.models import Interaction
+from proteins.models import Interaction, Mode
 
-from . import workflow
+from . import literature, workflow
 from .models import Comment, CurationEvent
 
 Action = CurationEvent.Action
@@ -314,3 +315,206 @@ class EventsView(CurationView):
         require_permission(request.user, READ_EVENTS, "Only curators and reviewers may read the curation history.")
         events = interaction.curation_events.select_related("actor")
         return Response(CurationEventSerializer(events, many=True).data)
+
+
+# Entries from papers, reviewers' modes (``curation.literature``).
+
+
+class GradedStateSerializer(CurationStateSerializer):
+    """Where an interaction stands, with its mode (and how it was decided) and confidence."""
+
+    class Meta(CurationStateSerializer.Meta):
+        fields = [*CurationStateSerializer.Meta.fields, "mode", "mode_decision", "confidence"]
+        read_only_fields = fields
+
+
+class PublicationReadSerializer(serializers.Serializer):
+    pmid = serializers.IntegerField(min_value=1, max_value=literature.PMID_MAX, help_text="PubMed id.")
+    mode = serializers.ChoiceField(
+        Mode.choices, required=False, default=Mode.UNKNOWN, help_text="The mode of regulation the publication reports."
+    )
+    sentence = serializers.CharField(
+        max_length=literature.SENTENCE_MAX, help_text="The sentence of the publication that states the interaction."
+    )
+
+
+NEW_PROTEIN = "Only for a protein the portal lacks: it is added with these."
+
+
+class EntryRequestSerializer(serializers.Serializer):
+    """An interaction read in papers."""
+
+    organism = serializers.CharField(max_length=200, help_text="NCBI taxon id (9606) or scientific name.")
+    tf = serializers.CharField(
+        max_length=100, allow_blank=True, help_text="The TF: UniProt accession, gene name or NCBI Gene id."
+    )
+    tf_accession = serializers.CharField(
+        max_length=10, required=False, default="", allow_blank=True, help_text=f"TF's UniProt accession. {NEW_PROTEIN}"
+    )
+    tf_gene_name = serializers.CharField(
+        max_length=literature.GENE_NAME_MAX,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text=f"TF's gene name. {NEW_PROTEIN}",
+    )
+    target = serializers.CharField(
+        max_length=100, allow_blank=True, help_text="The target: UniProt accession, gene name or NCBI Gene id."
+    )
+    target_accession = serializers.CharField(
+        max_length=10,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text=f"Target's UniProt accession. {NEW_PROTEIN}",
+    )
+    target_gene_name = serializers.CharField(
+        max_length=literature.GENE_NAME_MAX,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text=f"Target's gene name. {NEW_PROTEIN}",
+    )
+    publications = PublicationReadSerializer(
+        many=True,
+        allow_empty=False,
+        max_length=literature.PUBLICATIONS_MAX,
+        error_messages={"empty": literature.NO_PUBLICATION},
+        help_text="What each publication states; at least one.",
+    )
+    detection_methods = serializers.ListField(
+        child=serializers.CharField(max_length=300), required=False, default=list, help_text="Detection methods."
+    )
+    small_scale = serializers.BooleanField(required=False, default=False, help_text="Small-scale experiments.")
+    comment = serializers.CharField(
+        max_length=5000,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="For the reviewers; for a pair already decided on, the reason it goes back to flagged "
+        "(required then).",
+    )
+    version = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=1,
+        help_text="For a pair the portal holds: the version you based the entry on (409 when it changed since).",
+    )
+
+    def entry(self):
+        """The arguments of ``literature.enter_interaction``."""
+        data = self.validated_data
+        proteins = [
+            literature.ProteinGiven(data[side], data[f"{side}_accession"], data[f"{side}_gene_name"])
+            for side in ("tf", "target")
+        ]
+        return {
+            "organism": data["organism"],
+            "tf": proteins[0],
+            "target": proteins[1],
+            "publications": [literature.PublicationRead(**publication) for publication in data["publications"]],
+            "detection_methods": data["detection_methods"],
+            "small_scale": data["small_scale"],
+            "comment": data["comment"],
+            "version": data["version"],
+        }
+
+
+class EntryResultSerializer(serializers.Serializer):
+    interaction = GradedStateSerializer(read_only=True, help_text="The interaction after the entry.")
+    created = serializers.BooleanField(read_only=True, help_text="Whether the entry created the interaction.")
+    event = CurationEventSerializer(read_only=True, help_text="The record of the act.")
+
+
+class ModeRequestSerializer(serializers.Serializer):
+    mode = serializers.ChoiceField(
+        [*Mode.choices, ("", "by the rule")],
+        allow_blank=True,
+        help_text="The mode; empty hands it back to the rule (the publications' majority, source tables).",
+    )
+    reason = serializers.CharField(min_length=1, max_length=10_000, help_text="Why: required, not blank.")
+    version = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=1,
+        help_text="The version you based the decision on (409 when it changed since).",
+    )
+
+
+class ModeResultSerializer(serializers.Serializer):
+    interaction = GradedStateSerializer(read_only=True, help_text="The interaction after the act.")
+    event = CurationEventSerializer(read_only=True, help_text="The record of the act.")
+
+
+def refused_entry(error):
+    """The API error of a refusal of ``curation.literature``."""
+    if isinstance(error, workflow.ConcurrentEdit):
+        return StaleVersion(error)
+    if isinstance(error, workflow.NotAllowed):
+        return exceptions.PermissionDenied(str(error))
+    if isinstance(error, literature.InvalidEntry):
+        return exceptions.ValidationError(error.errors)
+    return Refused(str(error))
+
+
+CONFLICT = OpenApiResponse(ConflictSerializer, description="Changed since `version`: nothing saved.")
+
+
+class EntriesView(CurationView):
+    @extend_schema(
+        operation_id="curation_interactions_create",
+        summary="Enter an interaction read in papers",
+        description="A new TF -> target pair is created *proposed*: hidden until a reviewer other than you approves "
+        "it (201). A pair the portal holds gains the publications, statements and methods (200): an approved or "
+        "rejected one goes back to flagged, with the comment as the reason. Curator role. Errors name the field.",
+        tags=["curation"],
+        request=EntryRequestSerializer,
+        responses={
+            201: EntryResultSerializer,
+            200: EntryResultSerializer,
+            **errors(400, 401, 403),
+            409: CONFLICT,
+        },
+    )
+    def post(self, request):
+        require_permission(request.user, workflow.FLAG_PERMISSION, "Only a curator may enter interactions.")
+        entry = EntryRequestSerializer(data=request.data)
+        entry.is_valid(raise_exception=True)
+        try:
+            done = literature.enter_interaction(request.user, **entry.entry())
+        except workflow.CurationError as error:
+            raise refused_entry(error) from error
+        result = {"interaction": done.interaction, "created": done.created, "event": done.event}
+        return Response(
+            EntryResultSerializer(result, context=self.get_serializer_context()).data,
+            status=status.HTTP_201_CREATED if done.created else status.HTTP_200_OK,
+        )
+
+
+class ModeView(CurationView):
+    @extend_schema(
+        operation_id="curation_interactions_mode",
+        summary="Set the mode of an interaction",
+        description="A reviewer's mode (activation, repression, dual, unknown) stays until a reviewer changes it; "
+        "an empty mode hands it back to the rule. The confidence is graded again. Reviewer role; reason.",
+        tags=["curation"],
+        request=ModeRequestSerializer,
+        responses={200: ModeResultSerializer, **errors(400, 401, 403, 404), 409: CONFLICT},
+    )
+    def post(self, request, pk):
+        interaction = self.get_interaction()
+        require_permission(
+            request.user, workflow.REVIEW_PERMISSION, "Only a reviewer may set the mode of an interaction."
+        )
+        decision = ModeRequestSerializer(data=request.data)
+        decision.is_valid(raise_exception=True)
+        try:
+            event = literature.set_mode(interaction, request.user, **decision.validated_data)
+        except workflow.CurationError as error:
+            raise refused_entry(error) from error
+        except Interaction.DoesNotExist as error:  # deleted since it was read
+            raise exceptions.NotFound(f"No interaction with the id {pk}.") from error
+        result = {"interaction": interaction, "event": event}
+        return Response(ModeResultSerializer(result, context=self.get_serializer_context()).data)

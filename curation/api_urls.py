@@ -14,4 +14,7 @@ urlpatterns = [
     path("interactions/<int:pk>/curation/", api.StateView.as_view(), name="interaction_curation"),
     path("interactions/<int:pk>/comments/", api.CommentsView.as_view(), name="interaction_comments"),
     path("interactions/<int:pk>/events/", api.EventsView.as_view(), name="interaction_events"),
+    # Under curation/: a POST to interactions/ would take the address of the public list.
+    path("curation/interactions/", api.EntriesView.as_view(), name="entries"),
+    path("curation/interactions/<int:pk>/mode/", api.ModeView.as_view(), name="interaction_mode"),
 ]

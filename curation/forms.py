@@ -1,12 +1,14 @@
-"""Forms of the curator area: the queue's filters and bulk acts, evidence edits, acts, comments."""
+"""Forms of the curator area: the queue's filters and bulk acts, evidence edits, acts, comments, entries from
+papers and reviewers' modes."""
 
 import re
 
 from django import forms
 from django.core.exceptions import ValidationError
 
-from proteins.models import DetectionMethod, Interaction, Organism, SourceDatabase
+from proteins.models import DetectionMethod, Interaction, Mode, Organism, SourceDatabase
 
+from . import literature
 from .selectors import QUEUE_SORTS
 from .workflow import TRANSITIONS
 
@@ -19,7 +21,7 @@ DEFAULT_PER_PAGE = 50
 MAX_BULK = 500
 LIST_SEPARATORS = re.compile(r"[\n,;]")
 PMID_SEPARATORS = re.compile(r"[\s,;]+")
-PMID_MAX = 2**31 - 1  # the database column is a (positive) 32-bit integer
+PMID_MAX = literature.PMID_MAX
 
 
 class QueueFilterForm(forms.Form):
@@ -97,19 +99,26 @@ class BulkActionForm(forms.Form):
 class NameListField(forms.CharField):
     """Names typed one per line or separated by commas (or TFLink's semicolons)."""
 
-    def __init__(self, *, item_max_length, **kwargs):
+    def __init__(self, *, item_max_length, separators=LIST_SEPARATORS, **kwargs):
         self.item_max_length = item_max_length
+        self.separators = separators
         kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 3}))
         kwargs.setdefault("help_text", "One per line, or separated by commas.")
         super().__init__(required=False, **kwargs)
 
     def to_python(self, value):
         text = super().to_python(value)
-        names = list(dict.fromkeys(name.strip() for name in LIST_SEPARATORS.split(text) if name.strip()))
+        names = list(dict.fromkeys(name.strip() for name in self.separators.split(text) if name.strip()))
         too_long = [name for name in names if len(name) > self.item_max_length]
         if too_long:
             raise ValidationError(f"Names are at most {self.item_max_length} characters: {too_long[0][:40]}…")
         return names
+
+
+def pubmed_id(word):
+    """The PubMed id ``word`` writes (a 'PMID:' prefix is fine), or None."""
+    word = re.sub(r"(?i)^pmid:?", "", word.strip())
+    return int(word) if word.isascii() and word.isdecimal() and 0 < int(word) <= PMID_MAX else None
 
 
 class PubMedIdsField(forms.CharField):
@@ -123,11 +132,11 @@ class PubMedIdsField(forms.CharField):
 
     def to_python(self, value):
         text = super().to_python(value)
-        words = [re.sub(r"(?i)^pmid:?", "", word) for word in PMID_SEPARATORS.split(text) if word]
-        bad = [word for word in words if not (word.isascii() and word.isdecimal() and 0 < int(word) <= PMID_MAX)]
+        words = [word for word in PMID_SEPARATORS.split(text) if word]
+        bad = [word for word in words if pubmed_id(word) is None]
         if bad:
             raise ValidationError(f"Not a PubMed id: {bad[0][:40]}")
-        return sorted({int(word) for word in words})
+        return sorted({pubmed_id(word) for word in words})
 
 
 class EvidenceForm(forms.Form):
@@ -173,3 +182,123 @@ class ActForm(forms.Form):
 
 class CommentForm(forms.Form):
     text = forms.CharField(label="Comment", max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+# Entries from papers.
+
+METHOD_SEPARATORS = re.compile(r"[\n;]")  # method names hold commas ("ChIP, then qPCR")
+PROTEIN_HELP = "UniProt accession, gene name or NCBI Gene id."
+NEW_PROTEIN_HELP = "Only for a protein the portal lacks: it is added with these."
+
+
+class PubMedIdField(forms.Field):
+    """One PubMed id."""
+
+    def to_python(self, value):
+        text = str(value or "").strip()
+        if not text:
+            return None
+        pmid = pubmed_id(text)
+        if pmid is None:
+            raise ValidationError(f"Not a PubMed id: {text[:40]}")
+        return pmid
+
+
+class PublicationReadForm(forms.Form):
+    """One publication of an entry: what it states."""
+
+    pmid = PubMedIdField(label="PMID", help_text="A 'PMID:' prefix is fine.")
+    mode = forms.ChoiceField(label="Mode it reports", choices=Mode.choices, initial=Mode.UNKNOWN)
+    sentence = forms.CharField(
+        label="Sentence quoted",
+        max_length=literature.SENTENCE_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="The sentence of the paper that states the interaction.",
+    )
+
+    def read(self):
+        data = self.cleaned_data
+        return literature.PublicationRead(data["pmid"], data["mode"], data["sentence"])
+
+
+class BasePublicationFormSet(forms.BaseFormSet):
+    default_error_messages = {"too_few_forms": literature.NO_PUBLICATION}
+
+    def clean(self):
+        if any(self.errors):
+            return
+        pmids = [form.cleaned_data["pmid"] for form in self.filled()]
+        repeated = sorted({pmid for pmid in pmids if pmids.count(pmid) > 1})
+        if repeated:
+            raise ValidationError(f"PMID {repeated[0]} is given twice: one row per publication.")
+
+    def filled(self):
+        return [form for form in self.forms if form.has_changed() and form.cleaned_data]
+
+    def read(self):
+        return [form.read() for form in self.filled()]
+
+
+PublicationFormSet = forms.formset_factory(
+    PublicationReadForm,
+    formset=BasePublicationFormSet,
+    extra=3,
+    min_num=1,
+    validate_min=True,
+    max_num=literature.PUBLICATIONS_MAX,
+    validate_max=True,
+)
+
+
+class EntryForm(forms.Form):
+    """An interaction read in papers (the publications are ``PublicationFormSet``)."""
+
+    organism = forms.ModelChoiceField(Organism.objects.all())
+    tf = forms.CharField(label="Transcription factor", max_length=100, help_text=PROTEIN_HELP)
+    tf_accession = forms.CharField(
+        label="TF's UniProt accession", required=False, max_length=10, help_text=NEW_PROTEIN_HELP
+    )
+    tf_gene_name = forms.CharField(
+        label="TF's gene name", required=False, max_length=literature.GENE_NAME_MAX, help_text=NEW_PROTEIN_HELP
+    )
+    target = forms.CharField(max_length=100, help_text=PROTEIN_HELP)
+    target_accession = forms.CharField(
+        label="Target's UniProt accession", required=False, max_length=10, help_text=NEW_PROTEIN_HELP
+    )
+    target_gene_name = forms.CharField(
+        label="Target's gene name", required=False, max_length=literature.GENE_NAME_MAX, help_text=NEW_PROTEIN_HELP
+    )
+    detection_methods = NameListField(
+        label="Detection methods",
+        item_max_length=DetectionMethod._meta.get_field("name").max_length,
+        separators=METHOD_SEPARATORS,
+        help_text="One per line, or separated by ';'.",
+    )
+    small_scale = forms.BooleanField(label="Small-scale evidence", required=False)
+    comment = forms.CharField(
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="For the reviewers. When the portal holds the pair and a reviewer decided on it, "
+        "your evidence sends it back to flagged: then say why here.",
+    )
+    # Set once the curator was shown that the pair exists: the version their evidence adds to.
+    version = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)
+
+    def proteins(self):
+        data = self.cleaned_data
+        return [
+            literature.ProteinGiven(data[side], data[f"{side}_accession"], data[f"{side}_gene_name"])
+            for side in ("tf", "target")
+        ]
+
+
+class ModeForm(forms.Form):
+    """A reviewer's mode for an interaction, on the version they saw."""
+
+    RULE = ""
+    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    mode = forms.ChoiceField(
+        choices=[*Mode.choices, (RULE, "by the rule (publications, source tables)")], required=False
+    )
+    reason = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))

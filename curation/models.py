@@ -23,6 +23,8 @@ class CurationEvent(models.Model):
         EDIT = "edit", "edit evidence"
         ACCEPT_SOURCE = "accept_source", "accept source change"
         DISMISS_SOURCE = "dismiss_source", "dismiss source change"
+        ENTER = "enter", "entered from the literature"
+        SET_MODE = "set_mode", "set the mode"
 
     interaction = models.ForeignKey(Interaction, on_delete=models.CASCADE, related_name="curation_events")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="curation_events")

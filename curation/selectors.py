@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, OuterRef, QuerySet
 
-from proteins.models import DetectionMethod, Interaction, Organism, Protein, SourceDatabase
+from proteins.models import DetectionMethod, Interaction, Organism, Protein, SourceDatabase, Statement
 
 from .models import CurationEvent, PendingSourceChange
 
@@ -124,6 +124,11 @@ def pending_source_changes() -> QuerySet:
     return PendingSourceChange.objects.filter(decision=PendingSourceChange.Decision.PENDING).select_related(
         "interaction__tf", "interaction__target"
     )
+
+
+def statements(interaction: Interaction) -> QuerySet:
+    """What each publication states about ``interaction``, by publication, with who read it."""
+    return Statement.objects.filter(interaction=interaction).select_related("publication", "source", "entered_by")
 
 
 # The history of one interaction: field changes (django-simple-history), curation events and comments.

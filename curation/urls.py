@@ -12,7 +12,9 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", views.dashboard, name="dashboard"),
     path("queue/", views.queue, name="queue"),
+    path("interaction/new/", views.enter, name="enter"),
     path("interaction/<int:pk>/", views.workspace, name="workspace"),
+    path("interaction/<int:pk>/mode/", views.set_mode, name="set_mode"),
     path("interaction/<int:pk>/evidence/", views.edit_evidence, name="edit_evidence"),
     path("interaction/<int:pk>/comment/", views.add_comment, name="add_comment"),
     *[

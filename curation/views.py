@@ -1,4 +1,4 @@
-"""The curator area: dashboard, review queue and the workspace of one interaction.
+"""The curator area: dashboard, review queue, the workspace of one interaction, entries from papers.
 
 Views read the request, call ``curation.workflow`` (the only code that changes a status or
 evidence) and show what happened. Every write is a POST with its CSRF token. A refusal of
@@ -19,10 +19,19 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from proteins.models import Interaction
 
-from . import selectors, workflow
-from .forms import ActForm, BulkActionForm, CommentForm, EvidenceForm, QueueFilterForm
+from . import literature, selectors, workflow
+from .forms import (
+    ActForm,
+    BulkActionForm,
+    CommentForm,
+    EntryForm,
+    EvidenceForm,
+    ModeForm,
+    PublicationFormSet,
+    QueueFilterForm,
+)
 from .models import CurationEvent, PendingSourceChange
-from .workflow import FLAG_PERMISSION, TRANSITIONS, ConcurrentEdit, CurationError, NotAllowed
+from .workflow import FLAG_PERMISSION, REVIEW_PERMISSION, TRANSITIONS, ConcurrentEdit, CurationError, NotAllowed
 
 NAMES_LISTED = 10  # interactions named in a bulk act's message; the rest are counted
 
@@ -138,7 +147,7 @@ def workspace(request, pk):
 
 
 def render_workspace(
-    request, interaction, *, status=200, evidence_form=None, comment_form=None, act=None, unsaved=None
+    request, interaction, *, status=200, evidence_form=None, comment_form=None, act=None, unsaved=None, mode_form=None
 ):
     """The workspace page; ``act`` is ``(action, bound ActForm)`` after a refused transition."""
     user = request.user
@@ -171,6 +180,10 @@ def render_workspace(
             "source_changes": interaction.pending_source_changes.filter(decision=PendingSourceChange.Decision.PENDING),
             "public": Interaction.is_public_status(interaction.status),
             "edit_returns_to": workflow.status_after_evidence_change(interaction.status),
+            "statements": selectors.statements(interaction),
+            "mode_form": (mode_form or ModeForm(initial={"version": interaction.version}))
+            if user.has_perm(REVIEW_PERMISSION)
+            else None,
         },
         status=status,
     )
@@ -274,3 +287,104 @@ def decide_source_change(request, pk, accept):
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         back = reverse("curation:dashboard")
     return redirect(back)
+
+
+@curator_required
+@require_POST
+def set_mode(request, pk):
+    interaction = get_object_or_404(Interaction.objects.select_related("tf", "target"), pk=pk)
+    form = ModeForm(request.POST)
+    if not form.is_valid():
+        return render_workspace(request, workspace_interaction(pk), status=400, mode_form=form)
+    data = form.cleaned_data
+    try:
+        literature.set_mode(interaction, request.user, data["mode"], data["reason"], data["version"])
+    except ConcurrentEdit as error:
+        return refused_as_stale(request, pk, error)
+    except NotAllowed as error:
+        raise PermissionDenied(str(error)) from error
+    except literature.InvalidEntry as error:
+        for field, field_messages in error.errors.items():
+            form.add_error(field if field in form.fields else None, field_messages)
+        return render_workspace(request, workspace_interaction(pk), status=400, mode_form=form)
+    except CurationError as error:
+        form.add_error(None, str(error))
+        return render_workspace(request, workspace_interaction(pk), status=400, mode_form=form)
+    messages.success(request, f"{interaction}: mode {literature.described_mode(interaction)}.")
+    return redirect("curation:workspace", pk=pk)
+
+
+# Entries from papers.
+
+
+@curator_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def enter(request):
+    """Add an interaction read in papers; a pair the portal holds is shown first, for the curator to confirm."""
+    if request.method != "POST":
+        return render_entry(request, EntryForm(), PublicationFormSet(prefix="publications"))
+    form, publications = EntryForm(request.POST), PublicationFormSet(request.POST, prefix="publications")
+    if not (form.is_valid() & publications.is_valid()):
+        return render_entry(request, form, publications, status=400)
+    data = form.cleaned_data
+    tf, target = form.proteins()
+    try:
+        if data["version"] is None:
+            existing = literature.existing_interaction(data["organism"], tf, target)
+            if existing is not None:
+                return confirm_existing(request, existing, publications)
+        entry = literature.enter_interaction(
+            request.user,
+            data["organism"],
+            tf,
+            target,
+            publications.read(),
+            detection_methods=data["detection_methods"],
+            small_scale=data["small_scale"],
+            comment=data["comment"],
+            version=data["version"],
+        )
+    except ConcurrentEdit as error:
+        messages.error(request, str(error))
+        return confirm_existing(request, error.current, publications, status=409)
+    except NotAllowed as error:
+        raise PermissionDenied(str(error)) from error
+    except literature.InvalidEntry as error:
+        publication_errors = error.errors.pop("publications", [])
+        for field, field_messages in error.errors.items():
+            form.add_error(field if field in form.fields else None, field_messages)
+        return render_entry(request, form, publications, status=400, publication_errors=publication_errors)
+    except CurationError as error:
+        form.add_error(None, str(error))
+        return render_entry(request, form, publications, status=400)
+    if entry.created:
+        messages.success(request, f"{entry.interaction} entered: proposed, hidden until another reviewer approves it.")
+    else:
+        messages.success(
+            request, f"Your evidence was added to {entry.interaction}, now {entry.interaction.get_status_display()}."
+        )
+    return redirect("curation:workspace", pk=entry.interaction.pk)
+
+
+def confirm_existing(request, existing, publications, status=200):
+    """The entry again, with the version of the pair the portal holds: saving adds the evidence to it."""
+    data = request.POST.copy()
+    data["version"] = existing.version
+    form = EntryForm(data)
+    form.is_valid()
+    return render_entry(request, form, publications, status=status, existing=existing)
+
+
+def render_entry(request, form, publications, *, status=200, existing=None, publication_errors=()):
+    return render(
+        request,
+        "curation/enter.html",
+        {
+            "form": form,
+            "publications": publications,
+            "publication_errors": publication_errors,
+            "existing": existing,
+            "returns_to": existing and workflow.status_after_evidence_change(existing.status),
+        },
+        status=status,
+    )
