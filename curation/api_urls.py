@@ -16,5 +16,5 @@ urlpatterns = [
     path("interactions/<int:pk>/events/", api.EventsView.as_view(), name="interaction_events"),
     # Under curation/: a POST to interactions/ would take the address of the public list.
     path("curation/interactions/", api.EntriesView.as_view(), name="entries"),
-    path("curation/interactions/<int:pk>/mode/", api.ModeView.as_view(), name="interaction_mode"),
+    path("interactions/<int:pk>/mode/", api.ModeView.as_view(), name="interaction_mode"),
 ]

@@ -442,7 +442,7 @@ def test_a_reviewers_mode_outlives_new_publications(entered, reviewer, curator):
 
 
 def test_the_api_sets_the_mode_for_a_reviewer_and_refuses_a_curator(entered, reviewer, curator):
-    url = f"/api/curation/interactions/{entered.pk}/mode/"
+    url = f"/api/interactions/{entered.pk}/mode/"
 
     refused = token_client(curator).post(url, {"mode": "dual", "reason": "r", "version": 1}, format="json")
     done = token_client(reviewer).post(url, {"mode": "dual", "reason": "Both shown.", "version": 1}, format="json")
@@ -475,7 +475,7 @@ def test_a_mode_on_an_old_version_is_refused(entered, reviewer, curator):
         f"/curation/interaction/{entered.pk}/mode/", {"mode": "activation", "reason": "r", "version": 1}
     )
     api = token_client(reviewer).post(
-        f"/api/curation/interactions/{entered.pk}/mode/",
+        f"/api/interactions/{entered.pk}/mode/",
         {"mode": "activation", "reason": "r", "version": 1},
         format="json",
     )
