@@ -152,6 +152,7 @@ def test_statements_carry_each_publications_mode_and_the_majority_decides(human)
     assert report.statements_created == 8 + 11
     assert report.interactions_given_evidence == 2
     assert ModeTableRun.objects.get().statements_created == 19
+    assert Statement.history.filter(history_type="+", history_change_reason="mode table import").count() == 19
 
 
 def test_a_publication_given_two_modes_for_one_pair_is_dual_and_a_known_mode_beats_unknown(human, tmp_path):
@@ -322,6 +323,7 @@ def test_the_upload_previews_a_dry_run_then_imports_on_confirmation(human):
     assert "Imported trrust.tsv for Homo sapiens" in done.content.decode()
     assert Statement.objects.count() == 8
     assert ModeTableRun.objects.get().user.username == "ida"
+    assert {record.history_user.username for record in Statement.history.all()} == {"ida"}
 
 
 def test_the_upload_keeps_csrf_protection(human):
