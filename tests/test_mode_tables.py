@@ -4,6 +4,7 @@ import io
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
@@ -13,6 +14,7 @@ from django.urls import reverse
 from curation import workflow
 from curation.mode_tables import import_mode_table
 from curation.models import PendingSourceChange
+from proteins.admin.mode_tables import staged_path
 from proteins.models import (
     Interaction,
     Mode,
@@ -301,6 +303,8 @@ UPLOAD = "admin:proteins_modetablerun_upload"
 
 def test_the_upload_is_refused_to_curators_and_linked_for_staff_who_may_import(human, curator):
     assert signed_in(curator).get(reverse(UPLOAD)).status_code == 403
+    visitor = User.objects.create_user("vic", password="visitor-pass-1234")
+    assert signed_in(visitor).get(reverse(UPLOAD)).status_code == 302  # to the admin's login
     importer = staff("ida", permissions=["add_modetablerun", "view_statement"])
     page = signed_in(importer).get(reverse("admin:proteins_statement_changelist"))
     assert reverse(UPLOAD) in page.content.decode()
@@ -319,7 +323,11 @@ def test_the_upload_previews_a_dry_run_then_imports_on_confirmation(human):
     assert "trrust.tsv:50: malformed PubMed id" in text
     assert not Statement.objects.exists()
     staged = preview.context["staged"]
+    other = signed_in(staff("oda", permissions=["add_modetablerun"]))
+    refused = other.post(reverse(UPLOAD), {"staged": staged}, follow=True)
+    assert "This table is no longer waiting" in refused.content.decode()  # not previewed by this user
     done = client.post(reverse(UPLOAD), {"staged": staged, "csrfmiddlewaretoken": token})
+    assert not staged_path(staged).exists()
     assert "Imported trrust.tsv for Homo sapiens" in done.content.decode()
     assert Statement.objects.count() == 8
     assert ModeTableRun.objects.get().user.username == "ida"

@@ -3,6 +3,7 @@ import on confirmation, through ``curation.mode_tables.import_mode_table`` (as `
 """
 
 import secrets
+import shutil
 
 from django.conf import settings
 from django.contrib import admin, messages
@@ -15,6 +16,7 @@ from django.urls import path, reverse
 from curation.mode_tables import import_mode_table
 
 from ..forms import ModeTableUploadForm
+from ..importing import uploads
 from ..models import ModeTableRun, Organism
 from .imports import ReadOnlyAdminMixin
 from .upload import upload_root
@@ -26,7 +28,9 @@ MAX_PROBLEMS_SHOWN = 200
 
 
 def staged_path(token):
-    return upload_root() / "mode-tables" / f"{token}.tsv"
+    """Where a previewed table waits: a folder named by its token, as staged pages do, so that
+    ``uploads.remove_stale`` removes it too when it is never confirmed."""
+    return upload_root() / token / "table.tsv"
 
 
 @admin.register(ModeTableRun)
@@ -82,6 +86,7 @@ class ModeTableRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def preview(self, request, data):
         upload = data["file"]
         content = upload.read()
+        uploads.remove_stale(upload_root())
         token = secrets.token_hex(16)
         staged = staged_path(token)
         staged.parent.mkdir(parents=True, exist_ok=True)
@@ -125,7 +130,7 @@ class ModeTableRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                     user=request.user,
                 )
         finally:
-            staged.unlink(missing_ok=True)
+            shutil.rmtree(staged.parent, ignore_errors=True)
         return self.render_upload(request, stage="report", report=report, run=report.run)
 
     def render_upload(self, request, **context):
