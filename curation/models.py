@@ -7,7 +7,7 @@ them afterwards, and the admin shows them read-only.
 from django.conf import settings
 from django.db import models
 
-from proteins.models import ImportRecord, Interaction
+from proteins.models import ImportRecord, Interaction, Mode
 
 Status = Interaction.Status
 
@@ -65,7 +65,7 @@ class Comment(models.Model):
 
 
 class PendingSourceChange(models.Model):
-    """Evidence a re-import found for a curated interaction, held until a curator decides."""
+    """Evidence a re-import of pages or a mode table found for a curated interaction, held until a curator decides."""
 
     class Decision(models.TextChoices):
         PENDING = "pending", "pending"
@@ -80,6 +80,14 @@ class PendingSourceChange(models.Model):
     detection_methods = models.JSONField(default=list, help_text="Detection methods the pages add.")
     pmids = models.JSONField("PubMed ids", default=list, help_text="Publications the pages add.")
     small_scale = models.BooleanField(default=False, help_text="The pages now report small-scale evidence.")
+    mode = models.CharField(
+        "mode of regulation",
+        max_length=10,
+        choices=Mode.choices,
+        blank=True,
+        help_text="The mode a source table gives, where it differs from the mode a reviewer set; "
+        "accepting it hands the mode back to the rule.",
+    )
     decision = models.CharField(max_length=10, choices=Decision.choices, default=Decision.PENDING, db_index=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -104,4 +112,6 @@ class PendingSourceChange(models.Model):
             parts.append("PubMed: " + ", ".join(map(str, self.pmids)))
         if self.small_scale:
             parts.append("small-scale evidence")
+        if self.mode:
+            parts.append(f"mode: {self.get_mode_display()} (instead of the reviewer's)")
         return "adds " + "; ".join(parts) if parts else "no change"

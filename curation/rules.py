@@ -20,6 +20,7 @@ from .models import PendingSourceChange
 Status = Interaction.Status
 # A proposed change waiting for curators, or already dismissed by them, is not proposed again.
 STILL_DECIDED = [PendingSourceChange.Decision.PENDING, PendingSourceChange.Decision.DISMISSED]
+CHUNK = 4000  # interactions in one lookup, within SQLite's limit on parameters
 
 
 class CurationError(Exception):
@@ -59,7 +60,8 @@ def lock(pk: int, version: int | str | None) -> Interaction:
 
 @dataclass(frozen=True)
 class ProposedChange:
-    """Evidence a page adds to a curated interaction, by name, and the page (its accession) that says so."""
+    """Evidence a page (its accession) or a mode table (no accession) adds to a curated interaction,
+    by name, and the mode a table gives where it differs from a reviewer's (else "")."""
 
     interaction_id: int
     accession: str
@@ -67,6 +69,7 @@ class ProposedChange:
     detection_methods: list[str]
     pmids: list[int]
     small_scale: bool
+    mode: str = ""
 
     def key(self) -> tuple:
         return (
@@ -75,24 +78,35 @@ class ProposedChange:
             tuple(self.detection_methods),
             tuple(self.pmids),
             self.small_scale,
+            self.mode,
         )
 
 
-def hold_source_changes(proposed: Iterable[ProposedChange], records_by_accession: Mapping[str, ImportRecord]) -> None:
-    """Hold each ``proposed`` change for curators, linked to the import record of the page that proposes it.
-
-    A change already waiting, or already dismissed, is not held again: a curator decides once
-    on what the pages say, however often they are imported.  Call it in the import's
-    transaction, after its records are saved.
-    """
+def new_source_changes(proposed: Iterable[ProposedChange]) -> list[ProposedChange]:
+    """Those of ``proposed`` (one per interaction) that ``hold_source_changes`` would hold: not waiting
+    already, nor dismissed.  A curator decides once on what a source says, however often it is imported."""
     by_interaction = {change.interaction_id: change for change in proposed}
     if not by_interaction:
-        return
-    decided = PendingSourceChange.objects.filter(
-        interaction_id__in=list(by_interaction), decision__in=STILL_DECIDED
-    ).values_list("interaction_id", "source_databases", "detection_methods", "pmids", "small_scale")
-    known = {(pk, *map(tuple, (s, m, p)), small) for pk, s, m, p, small in decided}
-    PendingSourceChange.objects.bulk_create(
+        return []
+    known = set()
+    for start in range(0, len(by_interaction), CHUNK):
+        decided = PendingSourceChange.objects.filter(
+            interaction_id__in=list(by_interaction)[start : start + CHUNK], decision__in=STILL_DECIDED
+        ).values_list("interaction_id", "source_databases", "detection_methods", "pmids", "small_scale", "mode")
+        known.update((pk, *map(tuple, (s, m, p)), small, mode) for pk, s, m, p, small, mode in decided)
+    return [change for change in by_interaction.values() if change.key() not in known]
+
+
+def hold_source_changes(
+    proposed: Iterable[ProposedChange], records_by_accession: Mapping[str, ImportRecord] | None = None
+) -> int:
+    """Hold each new one of ``proposed`` (``new_source_changes``) for curators, linked to the import
+    record of the page that proposes it, if any; return how many were held.
+
+    Call it in the import's transaction, after its records are saved.
+    """
+    records_by_accession = records_by_accession or {}
+    held = PendingSourceChange.objects.bulk_create(
         PendingSourceChange(
             interaction_id=change.interaction_id,
             import_record=records_by_accession.get(change.accession),
@@ -100,7 +114,8 @@ def hold_source_changes(proposed: Iterable[ProposedChange], records_by_accession
             detection_methods=change.detection_methods,
             pmids=change.pmids,
             small_scale=change.small_scale,
+            mode=change.mode,
         )
-        for change in by_interaction.values()
-        if change.key() not in known
+        for change in new_source_changes(proposed)
     )
+    return len(held)

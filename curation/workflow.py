@@ -25,7 +25,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from proteins import counts
-from proteins.models import DetectionMethod, Interaction, Publication, SourceDatabase
+from proteins.models import DetectionMethod, Interaction, ModeDecision, Publication, SourceDatabase
 
 from . import grading
 from .models import Comment, CurationEvent, PendingSourceChange
@@ -311,9 +311,16 @@ def add_comment(interaction: Interaction, by: AbstractBaseUser, text: str) -> Co
 
 
 def decide_source_change(change: PendingSourceChange, by: AbstractBaseUser, accept: bool):
-    """Accept (apply the evidence the pages add) or dismiss a pending source change."""
+    """Accept (apply the evidence the pages or a mode table add) or dismiss a pending source change.
+
+    A change that carries a mode (a table's mode differing from a reviewer's) overrules a
+    reviewer when accepted, so accepting it needs the reviewer role; the mode is then handed
+    back to the rule (``grading.decide_mode``), which decides it from the statements.
+    """
     if not by.has_perm(FLAG_PERMISSION):
         raise NotAllowed("Only a curator may decide on source changes.")
+    if accept and change.mode and not by.has_perm(REVIEW_PERMISSION):
+        raise NotAllowed("Only a reviewer may accept a change of the mode a reviewer set.")
     with transaction.atomic():
         change = PendingSourceChange.objects.select_for_update().get(pk=change.pk)
         if change.decision != PendingSourceChange.Decision.PENDING:
@@ -324,6 +331,8 @@ def decide_source_change(change: PendingSourceChange, by: AbstractBaseUser, acce
                 current, by, change.describe(), action=Action.ACCEPT_SOURCE, history_reason="source change accepted"
             )
             current.small_scale = current.small_scale or change.small_scale
+            if change.mode:
+                current.mode_decision = ModeDecision.UNKNOWN  # no longer the reviewer's: regraded below
             current.save()
             current.source_databases.add(*SourceDatabase.objects.for_names(change.source_databases).values())
             current.detection_methods.add(*DetectionMethod.objects.for_names(change.detection_methods).values())

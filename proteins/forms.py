@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 
 from curation.workflow import FLAG_PERMISSION, CurationError, check_evidence_change
 
-from .models import Interaction
+from .models import Interaction, Organism
 
 
 class InteractionAdminForm(forms.ModelForm):
@@ -123,3 +123,32 @@ class UploadPagesForm(forms.Form):
         form = cls(data={}, files={})
         form.errors["files"] = form.error_class([message])
         return form
+
+
+class ModeTableUploadForm(forms.Form):
+    """A mode-of-regulation table (TRRUST's format) to import for one organism."""
+
+    organism = forms.ModelChoiceField(
+        queryset=Organism.objects.all(), help_text="Its symbols name proteins of this organism."
+    )
+    file = forms.FileField(
+        label="Table",
+        widget=forms.ClearableFileInput(attrs={"accept": ".tsv,.txt"}),
+        help_text="Tab-separated: TF, target, Activation/Repression/Unknown, PubMed ids joined by ';' "
+        "(a header line is allowed). Nothing is written before you confirm the preview.",
+    )
+    create_missing = forms.BooleanField(
+        label="Create missing pairs",
+        required=False,
+        help_text="Create the pairs the portal does not hold, as unreviewed interactions from the table's source.",
+    )
+
+    def __init__(self, *args, max_bytes: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.max_bytes = max_bytes
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > self.max_bytes:
+            raise ValidationError(f"{upload.name} is larger than {self.max_bytes:,} bytes, the most a table may be.")
+        return upload

@@ -499,6 +499,51 @@ class ImportRun(models.Model):
         return f"Import of {self.started_at:%Y-%m-%d %H:%M}"
 
 
+class ModeTableRun(models.Model):
+    """One import of a mode-of-regulation table (TRRUST's format) for one organism, and what it did.
+
+    Written by ``curation.mode_tables.import_mode_table`` (``manage.py import_modes``, the
+    admin's upload) in the import's transaction; dry runs leave none.
+    """
+
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    path = models.CharField(max_length=1000, help_text="The table imported (its file name when uploaded).")
+    organism = models.ForeignKey(Organism, on_delete=models.PROTECT, related_name="+")
+    source = models.CharField(max_length=100, help_text="The source database its statements are credited to.")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The staff member who uploaded the table; empty for the import_modes command.",
+    )
+    create_missing = models.BooleanField(
+        "created missing pairs", default=False, help_text="Pairs the portal did not hold were created."
+    )
+    rows_read = models.PositiveIntegerField(default=0)
+    duplicates = models.PositiveIntegerField("duplicate lines", default=0)
+    rows_refused = models.PositiveIntegerField("bad rows", default=0)
+    rows_unmatched = models.PositiveIntegerField("unmatched or ambiguous rows", default=0)
+    statements_created = models.PositiveIntegerField(default=0)
+    statements_updated = models.PositiveIntegerField(default=0)
+    statements_unchanged = models.PositiveIntegerField(default=0)
+    interactions_given_evidence = models.PositiveIntegerField(default=0)
+    changes_held = models.PositiveIntegerField(
+        "source changes held", default=0, help_text="Changes of curated interactions held for curators."
+    )
+    pairs_missing = models.PositiveIntegerField(default=0, help_text="Pairs of the table the portal did not hold.")
+    pairs_created = models.PositiveIntegerField(default=0)
+    problems = models.TextField(blank=True, help_text="Each row skipped: FILE:LINE: reason.")
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.source} table for {self.organism} at {self.started_at:%Y-%m-%d %H:%M}"
+
+
 class DeferredIndex(models.Model):
     """A secondary index a large import into empty tables set aside, to be built again after it.
 

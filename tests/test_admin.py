@@ -35,6 +35,7 @@ from proteins.models import (
     ImportRecord,
     ImportRun,
     Interaction,
+    ModeTableRun,
     Organism,
     Ortholog,
     Protein,
@@ -139,7 +140,8 @@ def test_every_model_of_the_proteins_app_is_in_the_admin():
     # Field histories (django-simple-history) are shown on their record's "History" page.
     models = {m for m in apps.get_app_config("proteins").get_models() if not m.__name__.startswith("Historical")}
 
-    assert models == {*EVERY_MODEL, DeferredIndex, Statement}  # the last two have no rows after an import
+    # The last three have no rows after an import of pages.
+    assert models == {*EVERY_MODEL, DeferredIndex, Statement, ModeTableRun}
     assert all(admin.site.is_registered(model) for model in models)
 
 

@@ -45,6 +45,8 @@ from ..resources import InteractionResource
 from .evidence import DetectionMethodFilter, SourceDatabaseFilter, count_of
 from .spreadsheets import SpreadsheetMixin
 
+# Who may import mode tables (``mode_tables.UPLOAD_PERMISSION``).
+MODE_TABLE_PERMISSION = "proteins.add_modetablerun"
 # At most this many interactions in one curation act: each is checked and recorded on its own.
 MAX_CURATION_SELECTION = 1000
 
@@ -287,7 +289,10 @@ class InteractionAdmin(TermSearchMixin, SpreadsheetMixin, SimpleHistoryAdmin):
 @admin.register(Statement)
 class StatementAdmin(admin.ModelAdmin):
     """What publications state about interactions, read-only: curators enter them through the
-    curation area (``curation.workflow``), source tables through ``import_modes``."""
+    curation area (``curation.workflow``), source tables through ``import_modes`` or the upload
+    linked from this list (``mode_tables``)."""
+
+    change_list_template = "admin/proteins/statement/change_list.html"
 
     list_display = ["interaction", "publication", "source", "mode", "entered_by", "created_at"]
     list_filter = ["mode", "source"]
@@ -306,6 +311,10 @@ class StatementAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def changelist_view(self, request, extra_context=None):
+        can_import = request.user.has_perm(MODE_TABLE_PERMISSION)
+        return super().changelist_view(request, {**(extra_context or {}), "can_import_modes": can_import})
 
 
 @admin.register(BindingSite)
