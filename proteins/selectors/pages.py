@@ -1,7 +1,7 @@
 """The public pages' reads: a protein's partner tables, its network, the tables' filters, what a user may read."""
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
@@ -42,7 +42,6 @@ SORT_LABELS = [
 ]
 PER_PAGE = 50
 # What the grades mean, for the titles of the cells that show them (the rules: ``curation.grading``).
-MODE_LABELS = dict(Mode.choices)
 DECISION_LABELS = dict(ModeDecision.choices)
 CONFIDENCE_MEANINGS = {level.level: level.meaning for level in grading.CONFIDENCE_LEVELS}
 
@@ -95,8 +94,8 @@ class PartnerTable:
     sort: str
     total: int
     other_params: list
-    modes: list = field(default_factory=list)
-    confidences: list = field(default_factory=list)
+    modes: list
+    confidences: list
 
     sorts = SORT_LABELS
     mode_choices = Mode.choices
@@ -168,10 +167,6 @@ class PartnerRow:
     mode: str
     mode_decision: str
     confidence: str
-
-    @property
-    def mode_label(self) -> str:
-        return MODE_LABELS[self.mode]
 
     @property
     def decision_label(self) -> str:
