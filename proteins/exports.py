@@ -23,7 +23,7 @@ from functools import lru_cache
 from itertools import groupby
 from operator import attrgetter
 
-from .parser import BINDING_SITE_DOWNLOAD_COLUMNS, DOWNLOAD_COLUMNS
+from .parser import BINDING_SITE_DOWNLOAD_COLUMNS, DOWNLOAD_COLUMNS, GRADE_COLUMNS
 
 
 # Not frozen: a frozen dataclass's __init__ sets each field through object.__setattr__, and a stream
@@ -34,7 +34,8 @@ class InteractionRecord:
 
     Names are gene symbols ('' when unknown; several symbols of one UniProt entry are
     ';'-joined).  ``target_organism`` / ``target_taxon_id`` default to the TF's.  ``updated_at``
-    is read only for the writers that show it (NDJSON).
+    is read only for the writers that show it (NDJSON).  ``mode`` (activation, repression, dual,
+    unknown), ``mode_decision`` and ``confidence`` (A-E) are the grades ``curation.grading`` stored.
     """
 
     id: int
@@ -54,6 +55,9 @@ class InteractionRecord:
     target_organism: str = ""
     target_taxon_id: int | None = None
     updated_at: datetime | None = None
+    mode: str = "unknown"
+    mode_decision: str = "unknown"
+    confidence: str = "E"
 
 
 MISSING = "-"
@@ -108,8 +112,8 @@ TFLINK_COLUMNS = (
 
 
 def tflink_tsv(records: Iterable[InteractionRecord]) -> Iterator[str]:
-    """TFLink's organism-wide simple format: one row per interaction, ';' inside cells."""
-    yield "\t".join(TFLINK_COLUMNS) + "\n"
+    """TFLink's organism-wide simple format, then ``GRADE_COLUMNS``: one row per interaction, ';' inside cells."""
+    yield "\t".join((*TFLINK_COLUMNS, *GRADE_COLUMNS)) + "\n"
     for record in records:
         yield _tsv_line(
             (
@@ -124,6 +128,8 @@ def tflink_tsv(records: Iterable[InteractionRecord]) -> Iterator[str]:
                 record.organism or MISSING,
                 _join_texts(record.source_databases, ";"),
                 yes_no(record.small_scale),
+                record.mode,
+                record.confidence,
             )
         )
 
@@ -149,12 +155,12 @@ def partner_tsv(records: Iterable[InteractionRecord], side: str) -> Iterator[str
     """A ``tfs_of_<ACC>.tsv`` (side="tfs") or ``targets_of_<ACC>.tsv`` (side="targets") table.
 
     Each row describes the partner on that side of the record: its TF for "tfs", its
-    target for "targets".
+    target for "targets".  ``GRADE_COLUMNS`` follow TFLink's columns.
     """
     if side not in PARTNER_SIDES:
         raise ValueError(f"side must be one of {', '.join(PARTNER_SIDES)}, not {side!r}")
     describe_tf = side == "tfs"
-    yield "\t".join(DOWNLOAD_COLUMNS[side]) + "\n"
+    yield "\t".join((*DOWNLOAD_COLUMNS[side], *GRADE_COLUMNS)) + "\n"
     for record in records:
         if describe_tf:
             accession, gene_ids, name = record.tf_accession, record.tf_gene_ids, record.tf_name
@@ -172,6 +178,8 @@ def partner_tsv(records: Iterable[InteractionRecord], side: str) -> Iterator[str
                 organism or MISSING,
                 _join_texts(record.source_databases, ","),
                 yes_no(record.small_scale),
+                record.mode,
+                record.confidence,
             )
         )
 
@@ -328,6 +336,9 @@ def interaction_json(record: InteractionRecord) -> dict:
         "pmids": list(record.pmids),
         "small_scale": record.small_scale,
         "status": record.status,
+        "mode": record.mode,
+        "mode_decision": record.mode_decision,
+        "confidence": record.confidence,
         "updated_at": iso_datetime(record.updated_at),
     }
 

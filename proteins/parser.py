@@ -74,6 +74,9 @@ DOWNLOAD_COLUMNS = {
         "Small-scale.evidence",
     ),
 }
+# The portal's grades, which its own downloads add after TFLink's columns (so that tools reading
+# those by position still work); a table read back may hold them, and they are not imported.
+GRADE_COLUMNS = ("Mode", "Confidence")
 BINDING_SITE_DOWNLOAD_COLUMNS = (
     "TFLinkID",
     "UniprotID.TF",

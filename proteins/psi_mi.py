@@ -135,12 +135,24 @@ SOURCE_DATABASES = {
     "encode": _psi_mi("MI:0850", "encode"),
 }
 
-# TF -> target gene as a causal statement without a known sign: a functional association
-# (MI:2286, an interaction type) whose regulatory mechanism (column 45, required with
-# MI:2286) is transcriptional regulation.  MI:2247 is a causal regulatory mechanism term,
-# not an interaction type, so it goes to column 45, not 12.
+# TF -> target gene: a functional association (MI:2286, an interaction type) whose regulatory
+# mechanism (column 45, required with MI:2286) is transcriptional regulation.  MI:2247 is a
+# causal regulatory mechanism term (is_a MI:2245), not an interaction type, so it goes to
+# column 45, not 12.
 INTERACTION_TYPE = _psi_mi("MI:2286", "functional association")
 TRANSCRIPTIONAL_REGULATION = _psi_mi("MI:2247", "transcriptional regulation")
+# Column 46, the causal statement, from the interaction's mode of regulation: the "causal
+# statement" (MI:2234) terms of gene expression, as psi-mi.obo of HUPO-PSI/psi-mi-CV names them
+# (MI:2238 is_a MI:2237 "up-regulates quantity"; MI:2243 is_a MI:2242 "down-regulates
+# quantity").  Dual gives both; an unknown mode states nothing.
+UP_REGULATES_BY_EXPRESSION = _psi_mi("MI:2238", "up-regulates quantity by expression")
+DOWN_REGULATES_BY_REPRESSION = _psi_mi("MI:2243", "down-regulates quantity by repression")
+CAUSAL_STATEMENTS = {
+    "activation": UP_REGULATES_BY_EXPRESSION,
+    "repression": DOWN_REGULATES_BY_REPRESSION,
+    "dual": f"{UP_REGULATES_BY_EXPRESSION}|{DOWN_REGULATES_BY_REPRESSION}",
+    "unknown": MISSING,
+}
 REGULATOR = _psi_mi("MI:2274", "regulator")
 REGULATOR_TARGET = _psi_mi("MI:2275", "regulator target")
 UNSPECIFIED_ROLE = _psi_mi("MI:0499", "unspecified role")
@@ -232,13 +244,12 @@ def _mitab_annotations(status, small_scale, unmapped_methods):
     return "|".join(notes)
 
 
-# Columns 15-27 and 29-41 hold the same values on every row.
-_MITAB_15_TO_16 = "\t".join([MISSING] * 2)
+# Columns 16-27 and 29-41 hold the same values on every row.
 _MITAB_17_TO_27 = "\t".join(
     [REGULATOR, REGULATOR_TARGET, UNSPECIFIED_ROLE, UNSPECIFIED_ROLE, PROTEIN, GENE] + [MISSING] * 5
 )
 _MITAB_29_TO_41 = "\t".join([MISSING] * 7 + ["false"] + [MISSING] * 5)
-_MITAB_43_TO_46 = "\t".join([MISSING, MISSING, TRANSCRIPTIONAL_REGULATION, MISSING])
+_MITAB_43_TO_45 = "\t".join([MISSING, MISSING, TRANSCRIPTIONAL_REGULATION])
 
 
 def mitab28(records: Iterable[InteractionRecord], *, id_database: str = "portal") -> Iterator[str]:
@@ -248,6 +259,8 @@ def mitab28(records: Iterable[InteractionRecord], *, id_database: str = "portal"
     identified by UniProtKB accession, NCBI Gene ids are alternative ids.  Column 14 is the
     portal's interaction id as ``<id_database>:<id>``.  Interaction annotations (column 28)
     carry the curation status, the small-scale flag and any method without a PSI-MI term.
+    Column 15 holds the portal's confidence level as ``<id_database>-confidence:<A-E>``; column
+    46 the mode of regulation (``CAUSAL_STATEMENTS``).
     """
     yield "#" + "\t".join(MITAB28_COLUMNS) + "\n"
     prefix = mitab_value(id_database)
@@ -264,6 +277,7 @@ def mitab28(records: Iterable[InteractionRecord], *, id_database: str = "portal"
             f"{_mitab_taxon(record.taxon_id, record.organism)}\t"
             f"{_mitab_taxon(target_taxon, record.target_organism or record.organism)}\t"
             f"{INTERACTION_TYPE}\t{_mitab_sources(record.source_databases)}\t{prefix}:{record.id}\t"
-            f"{_MITAB_15_TO_16}\t{_MITAB_17_TO_27}\t{_mitab_annotations(record.status, record.small_scale, unmapped)}\t"
-            f"{_MITAB_29_TO_41}\t{target_identification}\t{_MITAB_43_TO_46}\n"
+            f"{prefix}-confidence:{record.confidence}\t{MISSING}\t{_MITAB_17_TO_27}\t"
+            f"{_mitab_annotations(record.status, record.small_scale, unmapped)}\t"
+            f"{_MITAB_29_TO_41}\t{target_identification}\t{_MITAB_43_TO_45}\t{CAUSAL_STATEMENTS[record.mode]}\n"
         )

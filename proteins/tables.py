@@ -14,6 +14,7 @@ from .pages import BindingSiteRow, InteractionRow, Page, PageError
 from .parser import (
     BINDING_SITE_DOWNLOAD_COLUMNS,
     DOWNLOAD_COLUMNS,
+    GRADE_COLUMNS,
     check_binding_site_tf,
     clean_name,
     parse_accession,
@@ -77,24 +78,27 @@ def binding_site_table_names(page):
     return names
 
 
-def read_table(path, expected, max_bytes):
+def read_table(path, expected, max_bytes, extra=()):
+    """``(row number, cells of the expected columns)`` of a table whose header is ``expected``,
+    or ``expected`` then ``extra`` (columns that are read past)."""
     text = decode_utf8(read_bytes(path, max_bytes), path)
     reader = csv.reader(text.splitlines(), delimiter="\t", quoting=csv.QUOTE_NONE)
     header = tuple(next(reader, ()))
-    if header != expected:
+    if header not in (expected, (*expected, *extra)):
         raise PageError(path, f"expected the header {' '.join(expected)}, found {' '.join(header) or 'nothing'}", row=1)
     for number, cells in enumerate(reader, start=2):
         if not any(cell.strip() for cell in cells):
             continue
-        if len(cells) != len(expected):
-            raise PageError(path, f"expected {len(expected)} tab-separated columns, found {len(cells)}", row=number)
-        yield number, cells
+        if len(cells) != len(header):
+            raise PageError(path, f"expected {len(header)} tab-separated columns, found {len(cells)}", row=number)
+        yield number, cells[: len(expected)]
 
 
 def parse_interaction_table(path, kind: str, max_bytes: int = MAX_PAGE_BYTES) -> list[InteractionRow]:
     """Rows of ``tfs_of_<ACC>.tsv`` / ``targets_of_<ACC>.tsv`` (columns differ from page rows)."""
     rows = []
-    for number, cells in read_table(path, DOWNLOAD_COLUMNS[kind], max_bytes):
+    # The portal's own downloads add its grades (GRADE_COLUMNS): they are read past, not imported.
+    for number, cells in read_table(path, DOWNLOAD_COLUMNS[kind], max_bytes, GRADE_COLUMNS):
         accession, gene_ids, name, methods, publications, organism, sources, small_scale = cells
         column = DOWNLOAD_COLUMNS[kind][0]
         rows.append(

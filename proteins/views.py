@@ -106,12 +106,21 @@ def protein_network(request, accession):
 
 @require_safe
 def interaction(request, tf, target):
-    found = get_object_or_404(
-        Interaction.objects.public().with_evidence(), tf__accession=tf.upper(), target__accession=target.upper()
-    )
+    try:
+        found = pages.interaction_page(tf, target)
+    except Interaction.DoesNotExist:
+        raise Http404(f"No public interaction of {tf} with {target}.") from None
     if (tf, target) != (found.tf.accession, found.target.accession):
         return same_query_redirect(request, found)
-    return render(request, "proteins/interaction.html", {"interaction": found})
+    return render(
+        request,
+        "proteins/interaction.html",
+        {
+            "interaction": found,
+            "publications": pages.publication_statements(found),
+            "confidence_meaning": pages.CONFIDENCE_MEANINGS[found.confidence],
+        },
+    )
 
 
 @require_safe
@@ -119,7 +128,9 @@ def site_page(request, slug):
     page = get_object_or_404(SitePage, slug=slug)
     if slug == "home":
         return redirect("proteins:home")
-    return render(request, "proteins/site_page.html", {"page": page})
+    # The FAQ explains the grades with a table made from the grading rules, so it never goes stale.
+    rules = pages.grading_rules() if slug == "faq" else None
+    return render(request, "proteins/site_page.html", {"page": page, "rules": rules})
 
 
 # Downloads: streamed, a chunk of rows at a time (``proteins.downloads``).

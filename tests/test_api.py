@@ -57,7 +57,16 @@ INTERACTIONS = [
     ("Trp53", "Bax", {"TRRUST"}, {CURATOR}, {333}, True, "unreviewed"),
     ("Myc", "Trp53", {"GTRD"}, {CHIP}, set(), False, "approved"),
 ]
-TSV_COLUMNS = 11
+# Row number -> mode, how it was decided and confidence (written directly, as a grading would store them).
+GRADES = {
+    1: ("activation", "reviewer", "A"),
+    2: ("repression", "publications", "C"),
+    3: ("dual", "source_table", "D"),
+    4: ("activation", "publications", "B"),
+    6: ("repression", "source_table", "B"),
+    8: ("dual", "publications", "C"),
+}
+TSV_COLUMNS = 13
 
 
 @pytest.fixture(autouse=True)
@@ -87,7 +96,10 @@ def make_world():
         interaction.source_databases.set([sources[name] for name in source_names])
         interaction.detection_methods.set([methods[name] for name in method_names])
         interaction.publications.set([Publication.objects.get_or_create(pmid=pmid)[0] for pmid in pmids])
-        Interaction.objects.filter(pk=interaction.pk).update(updated_at=day(number))
+        mode, decision, confidence = GRADES.get(number, ("unknown", "unknown", "E"))
+        Interaction.objects.filter(pk=interaction.pk).update(
+            updated_at=day(number), mode=mode, mode_decision=decision, confidence=confidence
+        )
         interactions[number] = interaction
     counts.interactions_changed()  # written here directly, not by the importer or the curation workflow
     return interactions
@@ -116,6 +128,8 @@ def rows(spec_filter):
             "small": small,
             "status": status,
             "day": number,
+            "mode": GRADES.get(number, ("unknown",))[0],
+            "confidence": GRADES.get(number, (None, None, "E"))[2],
         }
         if status != "rejected" and spec_filter(row):
             found.append(number)
@@ -180,6 +194,12 @@ SINGLE_FILTERS = [
     ("status=approved", lambda row: row["status"] == "approved"),
     ("status=flagged", lambda row: row["status"] == "flagged"),
     ("status=rejected", lambda row: False),
+    ("mode=activation", lambda row: row["mode"] == "activation"),
+    ("mode=repression,dual", lambda row: row["mode"] in ("repression", "dual")),
+    ("mode=unknown", lambda row: row["mode"] == "unknown"),
+    ("confidence=A,B", lambda row: row["confidence"] in "AB"),
+    ("confidence=E", lambda row: row["confidence"] == "E"),
+    ("confidence=%20C%20,D", lambda row: row["confidence"] in "CD"),
     ("updated_since=2024-01-05", lambda row: row["day"] >= 5),
     ("updated_since=2024-01-03T12:00:00Z", lambda row: row["day"] >= 3),
     ("updated_since=2024-01-03T13:00:00%2B02:00", lambda row: row["day"] >= 3),
@@ -240,6 +260,9 @@ def test_interaction_json_shows_the_evidence_of_the_row(client, world):
         "pmids": [111, 222],
         "small_scale": True,
         "status": "approved",
+        "mode": "activation",
+        "mode_decision": "reviewer",
+        "confidence": "A",
         "updated_at": "2024-01-01T12:00:00Z",
     }
 
@@ -364,6 +387,8 @@ def tflink_row(row):
         row["organism"]["name"],
         join(row["source_databases"]),
         "Yes" if row["small_scale"] else "No",
+        row["mode"],
+        row["confidence"],
     ]
 
 
@@ -411,7 +436,7 @@ def test_streamed_formats_hold_the_whole_filtered_set_in_one_response(client):
 # A MITAB 2.8 field: db:value(description), each part plain or double-quoted (\-escaped).
 _PART = r'(?:"(?:[^"\\]|\\.)*"|[^|():"\t]+)'
 MITAB_FIELD = re.compile(rf"{_PART}:{_PART}(?:\({_PART}\))?")
-MITAB_FIELD_COLUMNS = (0, 1, 2, 3, 4, 5, 6, 8, 9, 10, 11, 12, 13, 16, 17, 18, 19, 20, 21, 27, 41, 44)
+MITAB_FIELD_COLUMNS = (0, 1, 2, 3, 4, 5, 6, 8, 9, 10, 11, 12, 13, 14, 16, 17, 18, 19, 20, 21, 27, 41, 44, 45)
 
 
 def test_each_mitab_line_has_46_columns_of_valid_field_tokens(client, tflink):
@@ -430,7 +455,8 @@ def test_each_mitab_line_has_46_columns_of_valid_field_tokens(client, tflink):
                 assert "|".join(tokens) == cells[position], (position, cells[position])
                 assert all(MITAB_FIELD.fullmatch(token) for token in tokens)
         assert cells[35] == "false"
-        assert all(cell == "-" for position, cell in enumerate(cells) if position in (7, 14, 15, 28, 29, 30, 31))
+        assert all(cell == "-" for position, cell in enumerate(cells) if position in (7, 15, 28, 29, 30, 31))
+        assert re.fullmatch("portal-confidence:[A-E]", cells[14])
 
 
 def test_gmt_has_one_line_per_tf_with_its_targets(client, tflink):
@@ -554,6 +580,11 @@ def test_organisms_sources_and_methods_list_the_names_the_filters_take(client, w
         ("organism=99999999999999999999", "organism"),
         ("source=Nowhere", "source"),
         ("method=guessing", "method"),
+        ("mode=up", "mode"),
+        ("mode=activation,,sideways", "mode"),
+        ("confidence=F", "confidence"),
+        ("confidence=a", "confidence"),
+        ("confidence=A%00", "confidence"),
         ("tf=" + ",".join(f"G{n}" for n in range(101)), "tf"),
         ("tf=TP53%00", "tf"),
         ("page_size=0", "page_size"),
@@ -651,6 +682,8 @@ def test_openapi_schema_describes_every_endpoint_filter_and_format(client):
         "pmid",
         "small_scale",
         "status",
+        "mode",
+        "confidence",
         "updated_since",
         "cursor",
         "page_size",
@@ -659,6 +692,10 @@ def test_openapi_schema_describes_every_endpoint_filter_and_format(client):
     ):
         assert parameters[name]["description"], name
     assert set(parameters["format"]["schema"]["enum"]) == {"json", "tsv", "mitab", "gmt", "ndjson"}
+    assert re.fullmatch(parameters["confidence"]["schema"]["pattern"], "A,B")
+    assert not re.fullmatch(parameters["mode"]["schema"]["pattern"], "up")
+    fields = schema["components"]["schemas"]["Interaction"]["properties"]
+    assert {"mode", "mode_decision", "confidence"} <= set(fields)
     assert set(listing["responses"]["200"]["content"]) == {
         "application/json",
         "text/tab-separated-values",

@@ -1,5 +1,6 @@
 """Downloads as a bioinformatician receives them: streamed files whose rows equal the database."""
 
+import pandas
 import pytest
 from django.core.cache import cache
 from django.db import connection
@@ -11,6 +12,7 @@ from proteins.models import BindingSite, Interaction, Protein
 from proteins.pages import Evidence
 from proteins.parser import BINDING_SITE_DOWNLOAD_COLUMNS
 from proteins.tables import parse_binding_site_table, parse_interaction_table
+from tests.modes import give_modes
 from tests.quirk_pages import IN_VITRO_SITE, LOCATED_SITE, page_text, write_page
 
 pytestmark = pytest.mark.django_db
@@ -27,6 +29,8 @@ TSV_HEADER = [
     "Organism",
     "Source.database",
     "Small-scale.evidence",
+    "Mode",
+    "Confidence",
 ]
 
 
@@ -60,6 +64,8 @@ def expected_rows(organism):
                 organism,
                 ";".join(sorted(s.name for s in interaction.source_databases.all())),
                 "Yes" if interaction.small_scale else "No",
+                interaction.mode,
+                interaction.confidence,
             )
         )
     return rows
@@ -238,3 +244,81 @@ def test_binding_site_download_queries_are_per_chunk_not_per_site(client, sample
     with django_assert_num_queries(10):
         _response, text = download(client, "/protein/P46152/binding-sites.tsv")
     assert len(text.splitlines()) == 1 + 302
+
+
+# Mode of regulation and confidence.
+
+
+@pytest.fixture
+def graded(sample):
+    """Four C. elegans interactions, one of each mode (curated publications: confidence C at least)."""
+    rows = list(Interaction.objects.filter(organism__taxon_id=6239).order_by("pk")[:4])
+    give_modes(dict(zip(rows, ("activation", "repression", "dual", "unknown"), strict=True)))
+    return {(row.tf.accession, row.target.accession): Interaction.objects.get(pk=row.pk) for row in rows}
+
+
+def test_pandas_reads_the_tsv_with_the_mode_and_confidence_after_tflinks_columns(client, graded, tmp_path):
+    _response, text = download(client, "/downloads/6239/interactions.tsv")
+    path = tmp_path / "interactions.tsv"
+    path.write_text(text)
+
+    table = pandas.read_csv(path, sep="\t")
+
+    assert list(table.columns) == TSV_HEADER
+    assert len(table) == 115
+    rows = table.set_index(["UniprotID.TF", "UniprotID.Target"])
+    for pair, interaction in graded.items():
+        assert (rows.loc[pair, "Mode"], rows.loc[pair, "Confidence"]) == (interaction.mode, interaction.confidence)
+    assert [graded[pair].mode for pair in graded] == ["activation", "repression", "dual", "unknown"]
+    assert set(table["Mode"]) == {"activation", "repression", "dual", "unknown"}
+    assert set(table["Confidence"]) <= set("ABCDE")
+
+
+def test_pandas_reads_the_mode_decision_and_confidence_of_each_ndjson_line(client, graded, tmp_path):
+    _response, text = download(client, "/api/interactions/?organism=6239&format=ndjson")
+    path = tmp_path / "interactions.ndjson"
+    path.write_text(text)
+
+    table = pandas.read_json(path, lines=True)
+
+    assert len(table) == 115
+    by_id = table.set_index("id")
+    for interaction in graded.values():
+        row = by_id.loc[interaction.pk]
+        assert (row["mode"], row["mode_decision"], row["confidence"]) == (
+            interaction.mode,
+            interaction.mode_decision,
+            interaction.confidence,
+        )
+    assert by_id.loc[graded[next(iter(graded))].pk, "mode_decision"] == "publications"
+
+
+def test_mitab_causal_statement_follows_each_interactions_mode(client, graded):
+    _response, text = download(client, "/downloads/6239/interactions.mitab")
+
+    rows = {line.split("\t")[13]: line.split("\t") for line in text.splitlines() if not line.startswith("#")}
+    up, down = (
+        'psi-mi:"MI:2238"(up-regulates quantity by expression)',
+        'psi-mi:"MI:2243"(down-regulates quantity by repression)',
+    )
+    expected = {"activation": up, "repression": down, "dual": f"{up}|{down}", "unknown": "-"}
+    for interaction in graded.values():
+        row = rows[f"portal:{interaction.pk}"]
+        assert len(row) == 46
+        assert row[44] == 'psi-mi:"MI:2247"(transcriptional regulation)'
+        assert row[45] == expected[interaction.mode]
+        assert row[14] == f"portal-confidence:{interaction.confidence}"
+
+
+def test_protein_table_ends_with_mode_and_confidence_and_still_reads_back(client, graded, tmp_path):
+    (tf, target), interaction = next(iter(graded.items()))
+    _response, text = download(client, f"/protein/{target}/tfs.tsv")
+    path = tmp_path / f"tfs_of_{target}.tsv"
+    path.write_text(text)
+
+    table = pandas.read_csv(path, sep="\t")
+
+    assert list(table.columns[-2:]) == ["Mode", "Confidence"]
+    row = table.set_index("UniprotID.TF").loc[tf]
+    assert (row["Mode"], row["Confidence"]) == (interaction.mode, interaction.confidence)
+    assert tf in {row.partner_accession for row in parse_interaction_table(path, "tfs")}

@@ -72,7 +72,7 @@ def awkward_records():
 def test_tflink_tsv_header_and_row_equal_the_record():
     rows = table(tflink_tsv([record()]))
 
-    assert rows[0] == list(TFLINK_COLUMNS)
+    assert rows[0] == [*TFLINK_COLUMNS, "Mode", "Confidence"]
     assert rows[1] == [
         "P04637",
         "Q07812",
@@ -85,7 +85,16 @@ def test_tflink_tsv_header_and_row_equal_the_record():
         "Homo sapiens",
         "GTRD;ReMap;TRRUST",
         "Yes",
+        "unknown",
+        "E",
     ]
+
+
+def test_tflink_tsv_ends_each_row_with_the_mode_and_the_confidence():
+    rows = table(tflink_tsv([record(mode="repression", confidence="B"), record(id=2, mode="dual", confidence="A")]))
+
+    assert [row[-2:] for row in rows] == [["Mode", "Confidence"], ["repression", "B"], ["dual", "A"]]
+    assert rows[1][:11] == table(tflink_tsv([record()]))[1][:11]
 
 
 def test_tflink_tsv_marks_missing_names_and_gene_ids_with_dash_and_joins_several_ids():
@@ -126,7 +135,7 @@ def test_partner_tsv_headers_are_the_download_table_headers_of_the_format():
 
     assert tfs_header == (
         "UniprotID.TF\tNCBI.GeneID.TF\tName.TF\tDetection.method\tPubmedID\tOrganism\t"
-        "Source.database\tSmall-scale.evidence\n"
+        "Source.database\tSmall-scale.evidence\tMode\tConfidence\n"
     )
     assert targets_header == tfs_header.replace(".TF", ".Target")
 
@@ -143,6 +152,8 @@ def test_partner_tsv_uses_the_download_table_separators():
         "Homo sapiens",
         "GTRD,ReMap,TRRUST",
         "Yes",
+        "unknown",
+        "E",
     ]
 
 
@@ -223,8 +234,10 @@ TOKEN_COLUMNS = {
     "type A": 20,
     "type B": 21,
     "annotation": 27,
+    "confidence": 14,
     "identification B": 41,
     "mechanism": 44,
+    "causal statement": 45,
 }
 
 
@@ -285,6 +298,28 @@ def test_mitab_row_describes_the_tf_regulating_its_target_gene():
     assert row[35] == "false"
     assert ("comment", "curation status: unreviewed", None) in tokens(row[27])
     assert ("comment", "small-scale evidence: yes", None) in tokens(row[27])
+
+
+UP_BY_EXPRESSION = 'psi-mi:"MI:2238"(up-regulates quantity by expression)'
+DOWN_BY_REPRESSION = 'psi-mi:"MI:2243"(down-regulates quantity by repression)'
+
+
+@pytest.mark.parametrize(
+    ("mode", "statement"),
+    [
+        ("activation", UP_BY_EXPRESSION),
+        ("repression", DOWN_BY_REPRESSION),
+        ("dual", f"{UP_BY_EXPRESSION}|{DOWN_BY_REPRESSION}"),
+        ("unknown", "-"),
+    ],
+)
+def test_mitab_causal_columns_carry_transcriptional_regulation_and_the_mode(mode, statement):
+    row = mitab_rows(mitab28([record(mode=mode, confidence="C")]))[0]
+
+    assert len(row) == 46
+    assert row[44] == 'psi-mi:"MI:2247"(transcriptional regulation)'
+    assert row[45] == statement
+    assert row[14] == "portal-confidence:C"
 
 
 def test_mitab_interaction_id_database_can_be_named():
@@ -491,6 +526,9 @@ def test_ndjson_writes_one_json_object_per_record_as_the_api_shows_it():
         "pmids": [27924024, 29087512],
         "small_scale": True,
         "status": "flagged",
+        "mode": "unknown",
+        "mode_decision": "unknown",
+        "confidence": "E",
         "updated_at": "2024-05-01T08:30:00Z",
     }
     assert json.loads(lines[1])["tf"]["accession"] == "P01106"

@@ -2,6 +2,7 @@
 interactions, the network data and the content pages."""
 
 import json
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -9,11 +10,13 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import F
+from django.db.models import F, Q
 from django.test.utils import CaptureQueriesContext
 
+from curation import grading
 from proteins import counts
 from proteins.importing.run import import_pages
 from proteins.models import (
@@ -21,12 +24,14 @@ from proteins.models import (
     DetectionMethod,
     ImportRun,
     Interaction,
+    ModeDecision,
     Organism,
     Protein,
     Publication,
     SitePage,
     SourceDatabase,
 )
+from tests.modes import state
 from tests.quirk_pages import IN_VITRO_SITE, LOCATED_SITE, page_text, write_page
 
 pytestmark = pytest.mark.django_db
@@ -1187,3 +1192,212 @@ def test_entry_page_table_filters_take_a_source_or_method_in_any_case(client):
 
     [row] = lower.table("Target").rows
     assert row[1].text == "G3V885"
+
+
+# Mode of regulation and confidence.
+
+MODES = ["activation", "repression", "dual", "unknown"]
+DECISIONS = {"activation": "reviewer", "repression": "publications", "dual": "source_table", "unknown": "unknown"}
+
+
+def spread_grades():
+    """Every interaction a mode and a confidence level, spread by id (as grading would store them)."""
+    for number, pk in enumerate(Interaction.objects.order_by("pk").values_list("pk", flat=True)):
+        mode = MODES[number % 4]
+        Interaction.objects.filter(pk=pk).update(
+            mode=mode, mode_decision=DECISIONS[mode], confidence="ABCDE"[number % 5]
+        )
+
+
+GRADE_FILTERS = {
+    "one mode": ({"tfs-mode": "repression"}, {"mode__in": ["repression"]}),
+    "modes repeated": ({"tfs-mode": ["activation", "dual"]}, {"mode__in": ["activation", "dual"]}),
+    "modes comma-separated": ({"tfs-mode": "activation,dual"}, {"mode__in": ["activation", "dual"]}),
+    "confidences repeated": ({"tfs-confidence": ["A", "B"]}, {"confidence__in": ["A", "B"]}),
+    "confidences comma-separated": ({"tfs-confidence": "A,B"}, {"confidence__in": ["A", "B"]}),
+    "mode and confidence": (
+        {"tfs-mode": "unknown", "tfs-confidence": "E", "tfs-source": "GTRD"},
+        {"mode": "unknown", "confidence": "E", "source_databases__name": "GTRD"},
+    ),
+}
+
+
+@pytest.mark.parametrize("name", GRADE_FILTERS)
+def test_partner_table_filters_by_mode_and_confidence_show_exactly_the_matching_rows(client, name):
+    spread_grades()
+    params, lookups = GRADE_FILTERS[name]
+
+    pages, followed = walk(client, "/protein/Q07812/", params, param="tfs-page")
+
+    expected = partners("Q07812", "tfs", **lookups)
+    shown = [accession for page in pages for accession in page.table("Transcription factor").column(1)]
+    assert 0 < len(expected) < 571
+    assert f"{len(expected)} of 571 shown by these filters." in pages[0].text
+    assert sorted(shown) == sorted(expected)
+    for query in followed:  # the next pages keep every value of the filters
+        assert {key: query[key] for key in params} == {
+            key: value if isinstance(value, list) else [value] for key, value in params.items()
+        }
+
+
+def test_partner_table_filter_form_ticks_the_chosen_modes_and_levels(client):
+    page = page_of(client, "/protein/Q07812/", {"tfs-mode": "activation,dual", "tfs-confidence": ["B", "nonsense"]})
+
+    ticked = {
+        (control.attrs["name"], control.attrs["value"])
+        for control in page.controls
+        if control.attrs.get("type") == "checkbox" and "checked" in control.attrs
+    }
+    assert ticked == {("tfs-mode", "activation"), ("tfs-mode", "dual"), ("tfs-confidence", "B")}
+
+
+def test_partner_rows_show_the_mode_and_confidence_with_what_they_mean(client):
+    spread_grades()
+    grades = {
+        tf: (mode, confidence)
+        for tf, mode, confidence in visible_interactions()
+        .filter(target__accession="G3V885")
+        .values_list("tf__accession", "mode", "confidence")
+    }
+
+    page = page_of(client, "/protein/G3V885/")
+
+    table = page.table("Transcription factor")
+    assert table.headers[7:10] == ["Mode", "Confidence", "Evidence"]
+    assert {row[1].text: (row[7].text, row[8].text) for row in table.rows} == grades
+    cells = [attrs for tag, attrs in page.elements if tag == "td" and attrs.get("class", "").startswith("mode ")]
+    assert {attrs["title"] for attrs in cells} <= {f"Decided by: {label}" for label in ModeDecision.labels}
+    levels = {attrs["title"] for tag, attrs in page.elements if tag == "td" and attrs.get("class") == "confidence"}
+    assert levels <= {level.meaning for level in grading.CONFIDENCE_LEVELS}
+    assert levels
+
+
+def test_partner_table_sorts_by_confidence_most_trusted_first(client):
+    spread_grades()
+
+    pages, _followed = walk(client, "/protein/Q07812/", {"tfs-sort": "confidence"}, param="tfs-page")
+
+    rows = visible_interactions().filter(target__accession="Q07812")
+    expected = sorted(rows.values_list("confidence", "tf__gene_name", "tf__accession"))
+    assert [accession for page in pages for accession in page.table("Transcription factor").column(1)] == [
+        accession for _level, _name, accession in expected
+    ]
+    assert [row[8].text for row in pages[0].table("Transcription factor").rows][:1] == ["A"]
+
+
+def test_filtering_one_table_keeps_every_value_of_the_others_filters(client):
+    params = {"targets-confidence": ["A", "C"], "tfs-mode": "dual"}
+
+    page = page_of(client, "/protein/O01789/", params)
+
+    hidden = [
+        (control.attrs["name"], control.attrs["value"])
+        for control in page.controls
+        if control.form.get("action") == "#tfs" and control.attrs.get("type") == "hidden"
+    ]
+    assert hidden == [("targets-confidence", "A"), ("targets-confidence", "C")]
+
+
+def test_entry_page_queries_stay_the_same_with_mode_and_confidence_filters(client, tmp_path, django_assert_num_queries):
+    import_page(tmp_path, "Z9A010", "SMALL", numbered_targets("W", 10))
+    import_page(tmp_path, "Z9A011", "LARGE", numbered_targets("X", 1000))
+    spread_grades()
+    params = {"targets-mode": ["activation", "repression"], "targets-confidence": "A,B,C", "targets-sort": "confidence"}
+    few = queries_of(client, "/protein/Z9A010/", params)
+
+    cache.clear()
+    with django_assert_num_queries(few):
+        page = page_of(client, "/protein/Z9A011/", {**params, "targets-page": "2"})
+
+    assert len(page.table("Target").rows) == PER_PAGE
+    assert {row[7].text for row in page.table("Target").rows} <= {"activation", "repression"}
+    assert {row[8].text for row in page.table("Target").rows} <= {"A", "B", "C"}
+
+
+def test_interaction_page_shows_the_mode_its_decision_the_confidence_and_each_publications_statements(client):
+    interaction = Interaction.objects.get(tf__accession="P46152", target__accession="G3V885")
+    trrust = SourceDatabase.objects.get_or_create(name="TRRUST")[0]
+    state(interaction, "activation", 8007990, sentence='GATA4 <script>alert("x")</script> activates Myh6 & more')
+    state(interaction, "repression", 8007990, source=trrust)
+    state(interaction, "activation", 11111111, sentence="A second paper.")
+    grading.regrade([interaction.pk])
+
+    page = page_of(client, "/interaction/P46152/G3V885/")
+
+    assert page.facts["Mode of regulation"] == "activation"
+    assert page.facts["Mode decided by"] == "majority of the publications curated here"
+    level = Interaction.objects.get(pk=interaction.pk).confidence
+    meaning = next(item.meaning for item in grading.CONFIDENCE_LEVELS if item.level == level)
+    assert page.facts["Confidence"].startswith(f"{level}: {meaning}")
+    assert page.facts["Publications"] == "PMID 8007990, PMID 11111111, PMID 26578589"
+    statements = page.table("Publication")
+    assert [[cell.text for cell in row] for row in statements.rows] == [
+        ["PMID 8007990", "activation", settings.PORTAL_NAME, 'GATA4 <script>alert("x")</script> activates Myh6 & more'],
+        ["PMID 8007990", "repression", "TRRUST", "-"],
+        ["PMID 11111111", "activation", settings.PORTAL_NAME, "A second paper."],
+        ["PMID 26578589", "-", "-", "no mode read from it yet"],
+    ]
+    assert "<script>alert" not in page.html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page.html
+
+
+def test_interaction_page_queries_do_not_grow_with_its_statements(client, django_assert_num_queries):
+    interaction = Interaction.objects.get(tf__accession="P46152", target__accession="G3V885")
+    state(interaction, "activation", 8007990)
+    few = queries_of(client, "/interaction/P46152/G3V885/")
+    for pmid in range(20000000, 20000030):
+        state(interaction, "repression", pmid, sentence=f"Paper {pmid}.")
+
+    cache.clear()
+    with django_assert_num_queries(few):
+        page = page_of(client, "/interaction/P46152/G3V885/")
+
+    assert len(page.table("Publication").rows) == 32
+
+
+def test_network_edges_carry_their_mode(client):
+    spread_grades()
+
+    data = get(client, "/protein/P46152/network.json").json()
+
+    modes = dict(
+        visible_interactions()
+        .filter(Q(tf__accession="P46152") | Q(target__accession="P46152"))
+        .values_list("pk", "mode")
+    )
+    pairs = {
+        (tf, target): mode
+        for tf, target, mode in visible_interactions()
+        .filter(pk__in=modes)
+        .values_list("tf__accession", "target__accession", "mode")
+    }
+    assert {(edge["source"], edge["target"]): edge["mode"] for edge in data["edges"]} == pairs
+    assert set(pairs.values()) > {"activation"}
+
+
+def test_entry_page_shows_a_legend_of_the_networks_modes(client):
+    page = page_of(client, "/protein/P46152/")
+
+    legend = page.html.split('<ul class="network-legend"', 1)[1].split("</ul>", 1)[0]
+    assert re.findall(r"</span> (\w+)</li>", legend) == MODES
+
+
+def test_faq_explains_every_confidence_level_and_mode_rule_from_the_rules_themselves(client):
+    page = page_of(client, "/pages/faq/")
+
+    assert "<strong>Why does a protein show more interactions than its TFLink page?</strong>" in page.html
+    levels = page.table("Level")
+    assert [[cell.text for cell in row] for row in levels.rows] == [
+        [level.level, level.meaning] for level in grading.CONFIDENCE_LEVELS
+    ]
+    rules = page.table("Decided by")
+    assert [[cell.text for cell in row] for row in rules.rows] == [
+        [ModeDecision(decision).label, rule] for decision, rule in grading.MODE_RULES
+    ]
+    assert "confidence-levels" in {attrs.get("id") for _tag, attrs in page.elements}
+
+
+def test_other_content_pages_hold_no_grading_tables(client):
+    page = page_of(client, "/pages/about/")
+
+    assert page.tables == []

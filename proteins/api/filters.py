@@ -18,7 +18,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions
 
-from ..models import BindingSite, DetectionMethod, Interaction, Organism, Protein, SourceDatabase
+from ..models import BindingSite, DetectionMethod, Interaction, Mode, Organism, Protein, SourceDatabase
 
 # PositiveIntegerField's range on PostgreSQL: a larger number can match nothing.
 MAX_INTEGER = 2**31 - 1
@@ -95,6 +95,24 @@ class NamedField(TextField):
             noun = self.model._meta.verbose_name
             raise ValidationError(f"No {noun} named %(value)r; see {self.listing}.", params={"value": text})
         return found
+
+
+class ChoiceListField(TextField):
+    """One or several of the ``choices`` (their values), comma-separated; any other value is an error."""
+
+    def __init__(self, *args, choices, **kwargs):
+        self.choices = dict(choices)
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value):
+        values = list(dict.fromkeys(part.strip() for part in super().to_python(value).split(",") if part.strip()))
+        unknown = [value for value in values if value not in self.choices]
+        if unknown:
+            raise ValidationError(
+                "Unknown value %(value)r: give one or several of " + ", ".join(self.choices) + ", comma-separated.",
+                params={"value": unknown[0]},
+            )
+        return values
 
 
 class BooleanValueField(forms.Field):
@@ -192,6 +210,27 @@ class NamedFilter(django_filters.CharFilter):
         return queryset.filter(Exists(links))
 
 
+class ChoiceListFilter(django_filters.CharFilter):
+    """Rows whose ``field_name`` is any of the comma-separated values (described in the schema as an enum list)."""
+
+    field_class = ChoiceListField
+
+    def filter(self, queryset, value):
+        return queryset.filter(**{f"{self.field_name}__in": value}) if value else queryset
+
+
+def choice_list(field_name, choices, help_text):
+    """A ``ChoiceListFilter`` of ``choices``, its schema a comma-separated list of their values."""
+    values = [value for value, _label in choices]
+    schema = {
+        "type": "string",
+        "pattern": "^({0})(,({0}))*$".format("|".join(values)),
+        "description": f"{help_text} One or several of {', '.join(values)}, comma-separated "
+        f"(e.g. {values[0]},{values[1]}).",
+    }
+    return documented(schema)(ChoiceListFilter(field_name=field_name, choices=choices, help_text=help_text))
+
+
 class IntegerFilter(django_filters.NumberFilter):
     field_class = forms.IntegerField
 
@@ -259,6 +298,8 @@ class InteractionFilter(django_filters.FilterSet):
         help_text="Curation status. Rejected interactions are shown to staff only: for everyone else "
         "status=rejected matches nothing.",
     )
+    mode = choice_list("mode", Mode.choices, "Mode of regulation of the TF on the target.")
+    confidence = choice_list("confidence", Interaction.Confidence.choices, "Confidence level, A most trusted.")
     updated_since = SinceFilter(
         field_name="updated_at",
         help_text="Changed at or after this ISO 8601 date or date-time (UTC unless an offset is given), "

@@ -95,8 +95,15 @@ class InteractionSerializer(serializers.ModelSerializer):
             "pmids",
             "small_scale",
             "status",
+            "mode",
+            "mode_decision",
+            "confidence",
             "updated_at",
         ]
+        extra_kwargs = {
+            "mode_decision": {"help_text": "How the mode was decided (see the FAQ)."},
+            "confidence": {"help_text": "A (most trusted) to E, from the evidence and the curation (see the FAQ)."},
+        }
 
     def to_representation(self, record):
         return exports.interaction_json(record)

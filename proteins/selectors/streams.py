@@ -28,7 +28,18 @@ def interaction_records(
     every row).
     """
     ordering = ("tf_id", "target_id") if by_tf else ("pk",)
-    columns = ("pk", "tf_id", "target_id", "organism_id", "small_scale", "status", *(("updated_at",) if dates else ()))
+    columns = (
+        "pk",
+        "tf_id",
+        "target_id",
+        "organism_id",
+        "small_scale",
+        "status",
+        "mode",
+        "mode_decision",
+        "confidence",
+        *(("updated_at",) if dates else ()),
+    )
     names = EvidenceNames()
     organisms = Organisms()
     proteins = ProteinCache()
@@ -42,7 +53,7 @@ def interaction_records(
             return
         proteins.read({row[1] for row in rows} | {row[2] for row in rows})
         sources, methods, pmids = evidence_of([row[0] for row in rows], names) if evidence else ({}, {}, {})
-        for pk, tf, target, organism_id, small_scale, status, *updated_at in rows:
+        for pk, tf, target, organism_id, small_scale, status, mode, mode_decision, confidence, *updated_at in rows:
             if tf not in proteins or target not in proteins:
                 continue  # deleted since the chunk was read (its interactions with it)
             tf_accession, tf_name, _, tf_gene_ids = proteins[tf]
@@ -69,6 +80,9 @@ def interaction_records(
                 target_organism=target_organism,
                 target_taxon_id=target_taxon,
                 updated_at=updated_at[0] if updated_at else None,
+                mode=mode,
+                mode_decision=mode_decision,
+                confidence=confidence,
             )
         if len(rows) < chunk_size:
             return  # a short chunk is the last: no query for an empty one

@@ -18,7 +18,7 @@
       return { data: { id: node.id, label: node.label, center: node.center ? 1 : 0 } };
     });
     var edges = data.edges.map(function (edge, index) {
-      return { data: { id: "e" + index, source: edge.source, target: edge.target,
+      return { data: { id: "e" + index, source: edge.source, target: edge.target, mode: edge.mode,
                        small: edge.small_scale ? 1 : 0, review: edge.status === "flagged" ? 1 : 0 } };
     });
     return nodes.concat(edges);
@@ -36,8 +36,13 @@
                                       "width": 14, "height": 14, "color": "#1b1b1b" } },
         { selector: "node[center = 1]", style: { "background-color": "#c0392b", "width": 26, "height": 26,
                                                   "font-size": 14, "font-weight": "bold" } },
-        { selector: "edge", style: { "curve-style": "bezier", "target-arrow-shape": "triangle", "width": 1,
+        // The mode of regulation is the arrowhead (the page's legend): activation an arrow, repression a
+        // bar, dual both, unknown a plain line.
+        { selector: "edge", style: { "curve-style": "bezier", "target-arrow-shape": "none", "width": 1,
                                       "line-color": "#9aa5b1", "target-arrow-color": "#9aa5b1" } },
+        { selector: "edge[mode = 'activation']", style: { "target-arrow-shape": "triangle" } },
+        { selector: "edge[mode = 'repression']", style: { "target-arrow-shape": "tee" } },
+        { selector: "edge[mode = 'dual']", style: { "target-arrow-shape": "triangle-tee" } },
         { selector: "edge[small = 1]", style: { "width": 2.5, "line-color": "#2f5d8a", "target-arrow-color": "#2f5d8a" } },
         { selector: "edge[review = 1]", style: { "line-style": "dashed" } }
       ],
