@@ -14,4 +14,7 @@ urlpatterns = [
     path("interactions/<int:pk>/curation/", api.StateView.as_view(), name="interaction_curation"),
     path("interactions/<int:pk>/comments/", api.CommentsView.as_view(), name="interaction_comments"),
     path("interactions/<int:pk>/events/", api.EventsView.as_view(), name="interaction_events"),
+    path("curation/reports/", api.ReportsView.as_view(), name="reports"),
+    path("curation/reports/<int:pk>/flag/", api.FlagReportView.as_view(), name="report_flag"),
+    path("curation/reports/<int:pk>/dismiss/", api.DismissReportView.as_view(), name="report_dismiss"),
 ]
