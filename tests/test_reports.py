@@ -1,11 +1,14 @@
 """Problems visitors report on an interaction's page, and curators turning them into flags or dismissing them."""
 
+import ipaddress
 import re
 
 import pytest
 from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
 from curation.models import Comment, CurationEvent, ProblemReport
 from proteins.models import Interaction, Organism, Protein
@@ -128,7 +131,7 @@ def test_the_sixth_report_in_an_hour_from_one_address_is_refused_and_another_add
 
 def test_a_trusted_proxy_counts_each_client_by_its_forwarded_address(pair, settings):
     settings.REPORTS_PER_HOUR = 1
-    settings.TRUSTED_PROXIES = [__import__("ipaddress").ip_network("10.0.0.1/32")]
+    settings.TRUSTED_PROXIES = [ipaddress.ip_network("10.0.0.1/32")]
     proxy = Client(REMOTE_ADDR="10.0.0.1")
 
     first = proxy.post(report_url(pair), {"kind": "other", "text": "a"}, HTTP_X_FORWARDED_FOR="198.51.100.1")
@@ -333,3 +336,93 @@ def test_the_admin_lists_reports_with_their_email_for_staff(pair, curator):
     assert listing.status_code == 200
     assert EMAIL in listing.content.decode()
     assert Client().get(reverse("admin:curation_problemreport_changelist")).status_code == 302
+
+
+# The curation API.
+
+
+def token_client(user):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    return client
+
+
+def test_curators_list_open_reports_with_their_email_through_the_api(pair, curator, django_assert_num_queries):
+    send(Client(), pair, text="Wrong target.", kind="wrong_interaction")
+    other = interaction(pair.tf, protein("O10001", "GENE1"))
+    send(Client(), other, text="Second.", email="")
+    dismiss(signed_in(curator), report_of(other), "not a problem")
+    send(Client(), other, text="Third.")
+    client = token_client(curator)
+
+    # the token and its user, permissions (2), the reports with their interactions
+    with django_assert_num_queries(4):
+        response = client.get("/api/curation/reports/")
+
+    assert response.status_code == 200
+    listed = response.json()
+    assert [report["text"] for report in listed] == ["Third.", "Wrong target."]
+    assert listed[1]["email"] == EMAIL
+    assert listed[1]["kind"] == "wrong_interaction"
+    assert listed[1]["interaction"] == {
+        "id": pair.pk,
+        "tf": "P04637",
+        "target": "Q07812",
+        "status": "unreviewed",
+        "version": 1,
+        "allowed_actions": ["flag"],
+    }
+
+
+def test_the_report_api_needs_a_curator(pair):
+    send(Client(), pair)
+    report = report_of(pair)
+    nobody = token_client(staff("vic"))
+
+    assert APIClient().get("/api/curation/reports/").status_code == 401
+    assert nobody.get("/api/curation/reports/").status_code == 403
+    for act in ("flag", "dismiss"):
+        url = f"/api/curation/reports/{report.pk}/{act}/"
+        assert APIClient().post(url, {"reason": "x"}).status_code == 401
+        refused = nobody.post(url, {"reason": "x"})
+        assert refused.status_code == 403
+        assert refused.json()["detail"] == "Only a curator may handle problem reports."
+    assert report_of(pair).state == State.OPEN
+
+
+def test_a_curator_flags_from_a_report_through_the_api_once(pair, curator):
+    send(Client(), pair, text="Retracted.")
+    report = report_of(pair)
+    client = token_client(curator)
+
+    stale = client.post(f"/api/curation/reports/{report.pk}/flag/", {"version": 7}, format="json")
+    flagged = client.post(f"/api/curation/reports/{report.pk}/flag/", {"version": 1}, format="json")
+    again = client.post(f"/api/curation/reports/{report.pk}/dismiss/", {"reason": "late"}, format="json")
+
+    assert stale.status_code == 409
+    assert stale.json()["current"]["version"] == 1
+    assert flagged.status_code == 200
+    body = flagged.json()
+    assert (body["state"], body["handled_by"], body["interaction"]["status"]) == ("flagged", "curie", "flagged")
+    assert body["event"]["action"] == "flag"
+    assert body["event"]["reason"] == "Reported by a visitor (a publication was retracted): Retracted."
+    assert again.status_code == 409
+    assert again.json()["detail"] == "This report was already handled: turned into a flag by curie."
+
+
+def test_a_curator_dismisses_a_report_through_the_api_with_a_reason(pair, curator):
+    send(Client(), pair)
+    report = report_of(pair)
+    client = token_client(curator)
+
+    blank = client.post(f"/api/curation/reports/{report.pk}/dismiss/", {"reason": " "}, format="json")
+    dismissed = client.post(f"/api/curation/reports/{report.pk}/dismiss/", {"reason": "Not retracted."}, format="json")
+    missing = client.post("/api/curation/reports/999999/dismiss/", {"reason": "x"}, format="json")
+
+    assert blank.status_code == 400
+    assert "A reason is required to dismiss a report." in str(blank.json()["detail"])
+    assert dismissed.status_code == 200
+    assert (dismissed.json()["state"], dismissed.json()["dismiss_reason"]) == ("dismissed", "Not retracted.")
+    assert dismissed.json()["event"]["action"] == "dismiss_report"
+    assert missing.status_code == 404
+    assert missing.json()["detail"] == "No report with the id 999999."
