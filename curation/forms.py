@@ -219,10 +219,9 @@ class ProblemReportForm(forms.Form):
         max_length=254,
         help_text="Only for the curators, if they have a question; never shown on the site.",
     )
-    website = forms.CharField(required=False, label="Leave this empty")
 
     def is_from_a_bot(self) -> bool:
-        """Whether the field hidden from people was filled in."""
+        """Whether the field hidden from people (``HONEYPOT``, written by the template) was filled in."""
         return bool(self.data.get(HONEYPOT, "").strip())
 
 

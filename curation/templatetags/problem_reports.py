@@ -2,7 +2,7 @@
 
 from django import template
 
-from curation.forms import ProblemReportForm
+from curation.forms import HONEYPOT, ProblemReportForm
 
 register = template.Library()
 
@@ -14,4 +14,5 @@ def report_problem_form(context, interaction):
         "interaction": interaction,
         "form": context.get("report_form") or ProblemReportForm(),
         "csrf_token": context.get("csrf_token"),
+        "honeypot": HONEYPOT,
     }
