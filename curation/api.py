@@ -377,7 +377,9 @@ class ReportConflictSerializer(ErrorSerializer):
     current = CurationStateSerializer(required=False, help_text="The interaction as it is now, when it changed.")
 
 
-class ReportHandled(exceptions.APIException):
+class AlreadyHandled(exceptions.APIException):
+    """The report was flagged or dismissed already."""
+
     status_code = status.HTTP_409_CONFLICT
     default_code = "conflict"
 
@@ -422,7 +424,7 @@ class ReportActView(CurationView):
         try:
             report = act()
         except reports.ReportHandled as error:
-            raise ReportHandled(str(error)) from error
+            raise AlreadyHandled(str(error)) from error
         except workflow.ConcurrentEdit as error:
             raise StaleVersion(error) from error
         except workflow.NotAllowed as error:
