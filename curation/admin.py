@@ -2,8 +2,10 @@
 
 Curation acts, comments and the source changes an import held back are shown, filtered and
 searched by the accession of the interaction's TF or target, never added, edited or
-deleted here.  A pending source change is decided by the actions "accept" and "dismiss",
-which call ``curation.workflow.decide_source_change`` like every other way of deciding.
+deleted here.  Problem reports from visitors are listed with their e-mail addresses (the
+admin is for staff only) and handled in the curator area.  A pending source change is
+decided by the actions "accept" and "dismiss", which call
+``curation.workflow.decide_source_change`` like every other way of deciding.
 """
 
 from django.contrib import admin
@@ -12,7 +14,7 @@ from django.db.models import Q
 from portal.admin_tools import TermSearchMixin, admin_link, protein_ids, report_outcome
 
 from . import workflow
-from .models import Comment, CurationEvent, PendingSourceChange
+from .models import Comment, CurationEvent, PendingSourceChange, ProblemReport
 
 INTERACTION_SEARCH_HELP = (
     "The UniProt accession (P04637) or NCBI Gene id of the interaction's TF or target; "
@@ -123,3 +125,25 @@ class PendingSourceChangeAdmin(AppendOnlyAdmin):
         report_outcome(
             self, request, f"{verb} {done} source change{'s' if done != 1 else ''}." if done else "", refused
         )
+
+
+@admin.register(ProblemReport)
+class ProblemReportAdmin(AppendOnlyAdmin):
+    list_display = ["created_at", "linked_interaction", "kind", "text", "email", "state", "handled_by", "handled_at"]
+    list_filter = ["state", "kind", "created_at"]
+    list_select_related = ["interaction__tf", "interaction__target", "handled_by"]
+    raw_id_fields = ["interaction", "handled_by", "event", "comment"]
+    fields = [
+        "linked_interaction",
+        "kind",
+        "text",
+        "email",
+        "created_at",
+        "state",
+        "handled_by",
+        "handled_at",
+        "dismiss_reason",
+        "event",
+        "comment",
+    ]
+    readonly_fields = ["linked_interaction", "created_at"]

@@ -1,5 +1,6 @@
 """The curation API: flag, approve, reject and reopen interactions, comment, read their history; enter
-interactions read in papers, set an interaction's mode.
+interactions read in papers, set an interaction's mode; list the problems visitors reported, turn one
+into a flag or dismiss it.
 
 Thin edges over ``curation.workflow``: each endpoint parses the request, calls one workflow
 function and reports what it did.  Clients authenticate with a token (``Authorization: Token
@@ -19,8 +20,8 @@ from rest_framework.views import APIView
 from proteins.api.serializers import ErrorSerializer
 from proteins.models import Interaction, Mode
 
-from . import literature, workflow
-from .models import Comment, CurationEvent
+from . import literature, reports, selectors, workflow
+from .models import Comment, CurationEvent, ProblemReport
 
 Action = CurationEvent.Action
 READ_COMMENTS = "curation.view_comment"
@@ -518,3 +519,166 @@ class ModeView(CurationView):
             raise exceptions.NotFound(f"No interaction with the id {pk}.") from error
         result = {"interaction": interaction, "event": event}
         return Response(ModeResultSerializer(result, context=self.get_serializer_context()).data)
+
+
+# Problem reports from visitors.
+
+REPORTS_LISTED = 500  # open reports in one answer, newest first
+
+
+class ProblemReportSerializer(serializers.ModelSerializer):
+    interaction = CurationStateSerializer(read_only=True, help_text="The interaction reported.")
+    email = serializers.CharField(read_only=True, help_text="The visitor's e-mail address, or empty.")
+    handled_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True, help_text="The curator who flagged or dismissed it."
+    )
+    event = CurationEventSerializer(
+        read_only=True, allow_null=True, help_text="The curation act it became: a flag, a reopening or its dismissal."
+    )
+
+    class Meta:
+        model = ProblemReport
+        fields = [
+            "id",
+            "interaction",
+            "kind",
+            "text",
+            "email",
+            "created_at",
+            "state",
+            "handled_by",
+            "handled_at",
+            "dismiss_reason",
+            "event",
+            "comment",
+        ]
+        read_only_fields = fields
+
+
+class ReportFlagRequestSerializer(serializers.Serializer):
+    version = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=1,
+        help_text="The version of the interaction you saw. When given and the interaction has changed since, "
+        "nothing is saved and the answer is 409 with its current state.",
+    )
+
+
+class ReportDismissRequestSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        min_length=1,
+        max_length=2000,
+        help_text="Why the report is dismissed: required, not blank. Kept in the interaction's curation history.",
+        error_messages=dict.fromkeys(("required", "blank", "null"), "A reason is required to dismiss a report."),
+    )
+
+
+class ReportConflictSerializer(ErrorSerializer):
+    """The error of an act on a report handled already, or on an interaction changed since ``version``."""
+
+    current = CurationStateSerializer(required=False, help_text="The interaction as it is now, when it changed.")
+
+
+class AlreadyHandled(exceptions.APIException):
+    """The report was flagged or dismissed already."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+
+
+def report_errors(*codes):
+    answers = errors(*[code for code in codes if code != 404])
+    if 404 in codes:
+        answers[404] = OpenApiResponse(ErrorSerializer, description="No report with this id.")
+    return answers
+
+
+class ReportsView(CurationView):
+    @extend_schema(
+        operation_id="reports_list",
+        summary="Open problem reports",
+        description=f"What visitors reported and no curator has handled yet, newest first (at most "
+        f"{REPORTS_LISTED}), with their e-mail addresses. Curator role.",
+        tags=["curation"],
+        responses={200: ProblemReportSerializer(many=True), **report_errors(401, 403)},
+    )
+    def get(self, request):
+        require_report_role(request.user)
+        rows = selectors.open_reports().select_related("handled_by", "event__actor")[:REPORTS_LISTED]
+        return Response(ProblemReportSerializer(rows, many=True, context=self.get_serializer_context()).data)
+
+
+def require_report_role(user):
+    require_permission(user, workflow.FLAG_PERMISSION, "Only a curator may handle problem reports.")
+
+
+class ReportActView(CurationView):
+    """An act on one report: flag or dismiss."""
+
+    def get_report(self):
+        require_report_role(self.request.user)
+        report = ProblemReport.objects.filter(pk=self.kwargs["pk"]).first()
+        if report is None:
+            raise exceptions.NotFound(f"No report with the id {self.kwargs['pk']}.")
+        return report
+
+    def answer(self, act):
+        try:
+            report = act()
+        except reports.ReportHandled as error:
+            raise AlreadyHandled(str(error)) from error
+        except workflow.ConcurrentEdit as error:
+            raise StaleVersion(error) from error
+        except workflow.NotAllowed as error:
+            raise exceptions.PermissionDenied(str(error)) from error
+        except workflow.CurationError as error:
+            raise Refused(str(error)) from error
+        report = ProblemReport.objects.select_related(
+            "interaction__tf", "interaction__target", "handled_by", "event__actor"
+        ).get(pk=report.pk)
+        return Response(ProblemReportSerializer(report, context=self.get_serializer_context()).data)
+
+
+REPORT_ACT_ANSWERS = {
+    200: ProblemReportSerializer,
+    409: OpenApiResponse(
+        ReportConflictSerializer,
+        description="Handled already, or the interaction changed since `version` (then with `current`): nothing saved.",
+    ),
+}
+
+
+class FlagReportView(ReportActView):
+    @extend_schema(
+        operation_id="reports_flag",
+        summary="Turn a problem report into a flag",
+        description="Its kind and text become the reason. An unreviewed interaction is flagged; an approved or "
+        "rejected one is reopened (reviewer role); one already waiting for a reviewer (flagged, proposed) gets "
+        "the report as a comment. Curator role.",
+        tags=["curation"],
+        request=ReportFlagRequestSerializer,
+        responses=REPORT_ACT_ANSWERS | report_errors(400, 401, 403, 404),
+    )
+    def post(self, request, pk):
+        report = self.get_report()
+        body = ReportFlagRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return self.answer(lambda: reports.flag_from_report(report, request.user, body.validated_data["version"]))
+
+
+class DismissReportView(ReportActView):
+    @extend_schema(
+        operation_id="reports_dismiss",
+        summary="Dismiss a problem report",
+        description="With a reason, kept in the interaction's curation history. Curator role.",
+        tags=["curation"],
+        request=ReportDismissRequestSerializer,
+        responses=REPORT_ACT_ANSWERS | report_errors(400, 401, 403, 404),
+    )
+    def post(self, request, pk):
+        report = self.get_report()
+        body = ReportDismissRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return self.answer(lambda: reports.dismiss_report(report, request.user, body.validated_data["reason"]))

@@ -17,4 +17,7 @@ urlpatterns = [
     # Under curation/: a POST to interactions/ would take the address of the public list.
     path("curation/interactions/", api.EntriesView.as_view(), name="entries"),
     path("interactions/<int:pk>/mode/", api.ModeView.as_view(), name="interaction_mode"),
+    path("curation/reports/", api.ReportsView.as_view(), name="reports"),
+    path("curation/reports/<int:pk>/flag/", api.FlagReportView.as_view(), name="report_flag"),
+    path("curation/reports/<int:pk>/dismiss/", api.DismissReportView.as_view(), name="report_dismiss"),
 ]

@@ -1,5 +1,5 @@
 """Forms of the curator area: the queue's filters and bulk acts, evidence edits, acts, comments, entries from
-papers and reviewers' modes."""
+papers, reviewers' modes, handling reports; and the visitors' problem report."""
 
 import re
 
@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from proteins.models import DetectionMethod, Interaction, Mode, Organism, SourceDatabase
 
 from . import literature
+from .models import ProblemReport
 from .selectors import QUEUE_SORTS
 from .workflow import TRANSITIONS
 
@@ -22,6 +23,19 @@ MAX_BULK = 500
 LIST_SEPARATORS = re.compile(r"[\n,;]")
 PMID_SEPARATORS = re.compile(r"[\s,;]+")
 PMID_MAX = literature.PMID_MAX
+HONEYPOT = "website"  # the field of the report form that people never see and bots fill
+
+
+class SeveralChoicesField(forms.MultipleChoiceField):
+    """Choices ticked in boxes (``confidence=A&confidence=B``) or written in one value (``confidence=A,B``)."""
+
+    widget = forms.CheckboxSelectMultiple
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, **kwargs)
+
+    def to_python(self, value):
+        return [item.strip() for text in super().to_python(value) for item in text.split(",") if item.strip()]
 
 
 class QueueFilterForm(forms.Form):
@@ -40,6 +54,11 @@ class QueueFilterForm(forms.Form):
         label="small-scale evidence", choices=[*ANY, ("yes", "yes"), ("no", "no")], required=False
     )
     flagged_by = forms.CharField(label="flagged by", required=False, max_length=150, help_text="A username.")
+    reported = forms.BooleanField(
+        label="reported by visitors", required=False, help_text="Only interactions with open problem reports."
+    )
+    confidence = SeveralChoicesField(choices=Interaction.Confidence.choices)
+    mode = SeveralChoicesField(label="mode of regulation", choices=Mode.choices)
     sort = forms.ChoiceField(choices=[(key, label) for key, (label, _order) in QUEUE_SORTS.items()], required=False)
     per_page = forms.TypedChoiceField(
         label="rows per page", choices=PER_PAGE_CHOICES, coerce=int, required=False, empty_value=DEFAULT_PER_PAGE
@@ -65,6 +84,9 @@ class QueueFilterForm(forms.Form):
             "source": data["source"],
             "small_scale": small_scale,
             "flagged_by": data["flagged_by"],
+            "reported": data["reported"],
+            "confidence": data["confidence"],
+            "mode": data["mode"],
             "sort": data["sort"] or next(iter(QUEUE_SORTS)),
         }
 
@@ -302,3 +324,44 @@ class ModeForm(forms.Form):
         choices=[*Mode.choices, (RULE, "by the rule (publications, source tables)")], required=False
     )
     reason = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ProblemReportForm(forms.Form):
+    """A visitor's report of a problem with an interaction (no account needed)."""
+
+    kind = forms.ChoiceField(label="What is wrong", choices=ProblemReport.Kind.choices)
+    text = forms.CharField(
+        label="Details",
+        max_length=ProblemReport.TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=f"What you found, with the publication if there is one (at most "
+        f"{ProblemReport.TEXT_MAX_LENGTH} characters).",
+        error_messages={
+            "required": "Describe the problem.",
+            "max_length": "Describe the problem in at most %(limit_value)d characters (this has %(show_value)d).",
+        },
+    )
+    email = forms.EmailField(
+        label="Your e-mail (optional)",
+        required=False,
+        max_length=254,
+        help_text="Only for the curators, if they have a question; never shown on the site.",
+    )
+
+    def is_from_a_bot(self) -> bool:
+        """Whether the field hidden from people (``HONEYPOT``, written by the template) was filled in."""
+        return bool(self.data.get(HONEYPOT, "").strip())
+
+
+class ReportFlagForm(forms.Form):
+    """Turning a report into a flag, based on the version of the interaction the curator saw."""
+
+    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+
+
+class ReportDismissForm(forms.Form):
+    reason = forms.CharField(
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "A reason is required to dismiss a report."},
+    )

@@ -1,4 +1,5 @@
-"""The record of curation: every act on an interaction, comments, and source changes held back.
+"""The record of curation: every act on an interaction, comments, source changes held back and
+the problems visitors report.
 
 Rows here are append-only: the workflow (``curation.workflow``) writes them, nothing edits
 them afterwards, and the admin shows them read-only.
@@ -25,6 +26,7 @@ class CurationEvent(models.Model):
         DISMISS_SOURCE = "dismiss_source", "dismiss source change"
         ENTER = "enter", "entered from the literature"
         SET_MODE = "set_mode", "set the mode"
+        DISMISS_REPORT = "dismiss_report", "dismiss problem report"
 
     interaction = models.ForeignKey(Interaction, on_delete=models.CASCADE, related_name="curation_events")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="curation_events")
@@ -115,3 +117,69 @@ class PendingSourceChange(models.Model):
         if self.mode:
             parts.append(f"mode: {self.get_mode_display()} (instead of the reviewer's)")
         return "adds " + "; ".join(parts) if parts else "no change"
+
+
+class ProblemReport(models.Model):
+    """A problem a visitor reported on a public interaction, until a curator flags or dismisses it.
+
+    Written by ``curation.reports``; its e-mail address is shown to curators and staff only.
+    """
+
+    TEXT_MAX_LENGTH = 4000
+
+    class Kind(models.TextChoices):
+        WRONG_INTERACTION = "wrong_interaction", "the TF does not regulate this target"
+        WRONG_MODE = "wrong_mode", "wrong mode of regulation"
+        RETRACTED_PAPER = "retracted_paper", "a publication was retracted"
+        MISREAD_PAPER = "misread_paper", "a publication was misread"
+        OTHER = "other", "something else"
+
+    class State(models.TextChoices):
+        OPEN = "open", "open"
+        FLAGGED = "flagged", "turned into a flag"
+        DISMISSED = "dismissed", "dismissed"
+
+    interaction = models.ForeignKey(Interaction, on_delete=models.CASCADE, related_name="problem_reports")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    text = models.TextField(max_length=TEXT_MAX_LENGTH, help_text="What the visitor wrote.")
+    email = models.EmailField(
+        "e-mail", blank=True, help_text="Where the visitor may be answered (optional); never shown publicly."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    handled_at = models.DateTimeField(null=True, blank=True)
+    dismiss_reason = models.TextField("reason for dismissal", blank=True)
+    event = models.ForeignKey(
+        CurationEvent,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The curation act it became: the flag or reopening, or its dismissal.",
+    )
+    comment = models.ForeignKey(
+        Comment,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The comment it became on an interaction already waiting for a reviewer.",
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["state", "-created_at"]),
+            models.Index(fields=["interaction", "state"]),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} on {self.interaction} ({self.state})"
+
+    @property
+    def reason(self) -> str:
+        """The text of the flag or comment it becomes: its kind, then what the visitor wrote."""
+        return f"Reported by a visitor ({self.get_kind_display()}): {self.text}"

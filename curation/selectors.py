@@ -8,12 +8,14 @@ from django.db.models import Count, Exists, OuterRef, QuerySet
 
 from proteins.models import DetectionMethod, Interaction, Organism, Protein, SourceDatabase, Statement
 
-from .models import CurationEvent, PendingSourceChange
+from .models import CurationEvent, PendingSourceChange, ProblemReport
 
 Status = Interaction.Status
 Action = CurationEvent.Action
 
-FLAGGED_LIST_MAX = 10_000  # a list of ids the databases take as constants (SQLite: at most 32,766)
+# Acts that change no field of the interaction, so wrote no history record to match.
+UNRECORDED_ACTS = frozenset({Action.DISMISS_SOURCE, Action.DISMISS_REPORT})
+ID_LIST_MAX = 10_000  # a list of ids the databases take as constants (SQLite: at most 32,766)
 
 # sort key -> (label, ordering). Every ordering ends in a unique key, so pages never overlap,
 # and each can be read from an index in order (see Interaction.Meta.indexes) instead of
@@ -28,12 +30,30 @@ QUEUE_SORTS = {
 
 
 def review_queue(
-    *, status="", organism=None, tf="", target="", source=None, small_scale=None, flagged_by="", sort="-updated"
+    *,
+    status="",
+    organism=None,
+    tf="",
+    target="",
+    source=None,
+    small_scale=None,
+    flagged_by="",
+    reported=False,
+    confidence=(),
+    mode=(),
+    sort="-updated",
 ):
-    """The interactions matching the queue's filters, in the order of ``sort`` (a ``QUEUE_SORTS`` key)."""
+    """The interactions matching the queue's filters, in the order of ``sort`` (a ``QUEUE_SORTS`` key).
+
+    ``reported``: only those with open problem reports; ``confidence``, ``mode``: any of these levels, modes.
+    """
     rows = Interaction.objects.all()
     if status:
         rows = rows.filter(status=status)
+    if confidence:
+        rows = rows.filter(confidence__in=confidence)
+    if mode:
+        rows = rows.filter(mode__in=mode)
     if organism is not None:
         # An interaction's organism is its TF's. Sorted by TF name, the condition on the TF
         # lets the database walk that organism's TFs in name order (index organism, gene_name)
@@ -52,6 +72,8 @@ def review_queue(
         rows = rows.filter(small_scale=small_scale)
     if flagged_by:
         rows = rows.filter(pk__in=flagged_by_user(flagged_by))
+    if reported:
+        rows = rows.filter(pk__in=reported_interactions())
     return rows.order_by(*QUEUE_SORTS[sort][1])
 
 
@@ -65,8 +87,15 @@ def flagged_by_user(username):
     flags = CurationEvent.objects.filter(action=Action.FLAG, actor__username=username).values_list(
         "interaction_id", flat=True
     )
-    found = set(flags[: FLAGGED_LIST_MAX + 1])
-    return flags if len(found) > FLAGGED_LIST_MAX else found
+    found = set(flags[: ID_LIST_MAX + 1])
+    return flags if len(found) > ID_LIST_MAX else found
+
+
+def reported_interactions():
+    """The ids of the interactions with open problem reports, or a subquery of them when there are many."""
+    reported = ProblemReport.objects.filter(state=ProblemReport.State.OPEN).values_list("interaction_id", flat=True)
+    found = set(reported[: ID_LIST_MAX + 1])
+    return reported if len(found) > ID_LIST_MAX else found
 
 
 @dataclass
@@ -129,6 +158,13 @@ def pending_source_changes() -> QuerySet:
 def statements(interaction: Interaction) -> QuerySet:
     """What each publication states about ``interaction``, by publication, with who read it."""
     return Statement.objects.filter(interaction=interaction).select_related("publication", "source", "entered_by")
+
+
+def open_reports() -> QuerySet:
+    """Problem reports waiting for a curator, newest first."""
+    return ProblemReport.objects.filter(state=ProblemReport.State.OPEN).select_related(
+        "interaction__tf", "interaction__target"
+    )
 
 
 # The history of one interaction: field changes (django-simple-history), curation events and comments.
@@ -240,7 +276,7 @@ def match_act(event, acts):
         and abs(act.last.history_date - event.created_at) <= ACT_WINDOW
         and (moved_to(act, event.to_status) if event.from_status != event.to_status else not moved(act))
     ]
-    if not candidates or event.action == Action.DISMISS_SOURCE:
+    if not candidates or event.action in UNRECORDED_ACTS:
         return None
     act = min(candidates, key=lambda act: abs(act.last.history_date - event.created_at))
     act.matched = True

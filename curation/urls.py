@@ -23,4 +23,6 @@ urlpatterns = [
     ],
     path("source-change/<int:pk>/accept/", views.decide_source_change, {"accept": True}, name="accept_source"),
     path("source-change/<int:pk>/dismiss/", views.decide_source_change, {"accept": False}, name="dismiss_source"),
+    path("report/<int:pk>/flag/", views.flag_report, name="flag_report"),
+    path("report/<int:pk>/dismiss/", views.dismiss_report, name="dismiss_report"),
 ]

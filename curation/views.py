@@ -1,4 +1,5 @@
-"""The curator area: dashboard, review queue, the workspace of one interaction, entries from papers.
+"""The curator area: dashboard, review queue, the workspace of one interaction, entries from papers,
+problem reports; and the one public form, a visitor's report of a problem with an interaction.
 
 Views read the request, call ``curation.workflow`` (the only code that changes a status or
 evidence) and show what happened. Every write is a POST with its CSRF token. A refusal of
@@ -12,14 +13,16 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from proteins.models import Interaction
+from proteins.selectors.pages import interaction_page, interaction_page_context
 
-from . import literature, selectors, workflow
+from . import literature, reports, selectors, workflow
 from .forms import (
     ActForm,
     BulkActionForm,
@@ -27,13 +30,18 @@ from .forms import (
     EntryForm,
     EvidenceForm,
     ModeForm,
+    ProblemReportForm,
     PublicationFormSet,
     QueueFilterForm,
+    ReportDismissForm,
+    ReportFlagForm,
 )
-from .models import CurationEvent, PendingSourceChange
+from .models import CurationEvent, PendingSourceChange, ProblemReport
 from .workflow import FLAG_PERMISSION, REVIEW_PERMISSION, TRANSITIONS, ConcurrentEdit, CurationError, NotAllowed
 
 NAMES_LISTED = 10  # interactions named in a bulk act's message; the rest are counted
+REPORTS_LISTED = 20  # open reports on the dashboard, newest first
+THANKS = "Thank you: your report was sent to the curators."
 
 
 def curator_required(view):
@@ -54,11 +62,17 @@ def curator_required(view):
 @require_safe
 def dashboard(request):
     changes = selectors.pending_source_changes()
+    open_reports = selectors.open_reports()
     return render(
         request,
         "curation/dashboard.html",
         {
             "counts": selectors.status_counts(),
+            "reports": [
+                (report, reports.what_flagging_does(report.interaction.status))
+                for report in open_reports[:REPORTS_LISTED]
+            ],
+            "report_count": open_reports.count(),
             "my_events": selectors.recent_events(actor=request.user)[:10],
             "flags": selectors.recent_events(action=CurationEvent.Action.FLAG)[:10],
             "source_changes": changes[:20],
@@ -388,3 +402,85 @@ def render_entry(request, form, publications, *, status=200, existing=None, publ
         },
         status=status,
     )
+
+
+# Problem reports: sent by visitors from an interaction's public page, handled by curators.
+
+
+@require_POST
+def report_problem(request, tf, target):
+    """A visitor's report. A post that fills the hidden field (a bot's) is thanked and stored nowhere."""
+    try:
+        interaction = interaction_page(tf, target)
+    except Interaction.DoesNotExist:
+        raise Http404(f"No public interaction of {tf} with {target}.") from None
+    form = ProblemReportForm(request.POST)
+    if form.is_from_a_bot():
+        messages.success(request, THANKS)
+        return redirect(interaction)
+    if not form.is_valid():
+        return render_interaction_page(request, interaction, form, status=400)
+    wait = reports.wait_before_report(request)
+    if wait is not None:
+        minutes = -(-wait // 60)
+        form.add_error(
+            None,
+            f"Too many reports from your address in the last hour: please try again in {minutes} "
+            f"minute{'s' if minutes != 1 else ''}.",
+        )
+        response = render_interaction_page(request, interaction, form, status=429)
+        response["Retry-After"] = str(wait)
+        return response
+    data = form.cleaned_data
+    reports.submit_report(interaction, kind=data["kind"], text=data["text"], email=data["email"])
+    messages.success(request, THANKS)
+    return redirect(interaction)
+
+
+def render_interaction_page(request, interaction, report_form, status):
+    """The public interaction page, with the visitor's report form as they sent it."""
+    context = {**interaction_page_context(interaction), "report_form": report_form}
+    return render(request, "proteins/interaction.html", context, status=status)
+
+
+def back_to_reports():
+    return redirect(reverse("curation:dashboard") + "#reports")
+
+
+@curator_required
+@require_POST
+def flag_report(request, pk):
+    report = get_object_or_404(ProblemReport.objects.select_related("interaction__tf", "interaction__target"), pk=pk)
+    form = ReportFlagForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "The form lacks the version of the interaction: reload the page and try again.")
+        return back_to_reports()
+    try:
+        handled = reports.flag_from_report(report, request.user, form.cleaned_data["version"])
+    except NotAllowed as error:
+        raise PermissionDenied(str(error)) from error
+    except CurationError as error:  # handled already, or the interaction changed meanwhile
+        messages.error(request, str(error))
+    else:
+        done = "added as a comment to" if handled.comment_id else f"{workflow.past(handled.event.action)}:"
+        messages.success(request, f"Report {done} {report.interaction}.")
+    return back_to_reports()
+
+
+@curator_required
+@require_POST
+def dismiss_report(request, pk):
+    report = get_object_or_404(ProblemReport.objects.select_related("interaction__tf", "interaction__target"), pk=pk)
+    form = ReportDismissForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors["reason"]))
+        return back_to_reports()
+    try:
+        reports.dismiss_report(report, request.user, form.cleaned_data["reason"])
+    except NotAllowed as error:
+        raise PermissionDenied(str(error)) from error
+    except CurationError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"Report on {report.interaction} dismissed.")
+    return back_to_reports()

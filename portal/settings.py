@@ -220,6 +220,11 @@ def env_rate(name, default):
     return rate
 
 
+# Problem reports visitors may send per client address and hour (curation.reports; 0: no limit),
+# counted in the shared cache so every server process agrees.
+REPORTS_PER_HOUR = int(os.environ.get("REPORTS_PER_HOUR", 5))
+
+
 # REST API (proteins/api/): reading is open, writing needs a session or a token.
 # Anonymous clients are throttled per IP address (API_ANON_RATE, e.g. "3600/hour"; "off"
 # disables it): a bulk pull is one streamed request, so the limit only bites scrapers that

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from curation.views import report_problem
 from proteins.api.throttling import limit_password_guesses
 
 admin.site.site_header = "TF-target curation portal"
@@ -14,5 +15,7 @@ urlpatterns = [
     # Curation acts on interactions, before the public read API so that they resolve here.
     path("api/", include("curation.api_urls")),
     path("api/", include("proteins.api.urls")),
+    # A visitor's report of a problem, from the public interaction page (the curation app stores it).
+    path("interaction/<str:tf>/<str:target>/report/", report_problem, name="report_problem"),
     path("", include("proteins.urls")),
 ]

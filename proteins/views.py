@@ -112,15 +112,7 @@ def interaction(request, tf, target):
         raise Http404(f"No public interaction of {tf} with {target}.") from None
     if (tf, target) != (found.tf.accession, found.target.accession):
         return same_query_redirect(request, found)
-    return render(
-        request,
-        "proteins/interaction.html",
-        {
-            "interaction": found,
-            "publications": pages.publication_statements(found),
-            "confidence_meaning": pages.CONFIDENCE_MEANINGS[found.confidence],
-        },
-    )
+    return render(request, "proteins/interaction.html", pages.interaction_page_context(found))
 
 
 @require_safe

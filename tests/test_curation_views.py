@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from curation import workflow
-from curation.models import Comment, CurationEvent, PendingSourceChange
+from curation.models import Comment, CurationEvent, PendingSourceChange, ProblemReport
 from proteins.models import GeneId, Interaction, Organism, Protein, Publication, SourceDatabase
 
 pytestmark = pytest.mark.django_db
@@ -992,3 +992,80 @@ def test_bulk_acts_keep_a_history_whose_evidence_diffs_are_true(people, pair):
         history,
     )
     assert Interaction.history.get(id=pair.pk, history_change_reason="approve").source_databases.count() == 2
+
+
+# The queue's filters of reports, proposals, confidence and mode.
+
+
+@pytest.fixture
+def graded(catalogue):
+    """The catalogue with confidence levels and modes, one proposed interaction, and reports (two open)."""
+    levels = "ABCDE"
+    modes = ["activation", "repression", "dual", "unknown"]
+    for position, row in enumerate(catalogue):
+        row.confidence, row.mode = levels[position % 5], modes[position % 4]
+        Interaction.objects.filter(pk=row.pk).update(confidence=row.confidence, mode=row.mode)
+    catalogue[6].status = Status.PROPOSED
+    Interaction.objects.filter(pk=catalogue[6].pk).update(status=Status.PROPOSED)
+    for row, state in (
+        (catalogue[0], "open"),
+        (catalogue[5], "open"),
+        (catalogue[5], "open"),
+        (catalogue[7], "dismissed"),
+    ):
+        ProblemReport.objects.create(interaction=row, kind="other", text="Looks wrong.", state=state)
+    return catalogue
+
+
+@pytest.mark.parametrize(
+    ("params", "wanted"),
+    [
+        ({"reported": "on"}, lambda row: True),
+        ({"status": "proposed"}, lambda row: row.status == "proposed"),
+        ({"confidence": "A,B"}, lambda row: row.confidence in "AB"),
+        ({"confidence": ["A", "C"]}, lambda row: row.confidence in "AC"),
+        ({"mode": "repression"}, lambda row: row.mode == "repression"),
+        (
+            {"mode": "dual,unknown", "confidence": "C"},
+            lambda row: row.mode in {"dual", "unknown"} and row.confidence == "C",
+        ),
+        ({"reported": "on", "mode": "activation"}, lambda row: row.mode == "activation"),
+    ],
+)
+def test_queue_filters_reports_proposals_confidence_and_mode(people, graded, params, wanted):
+    reported = {graded[0].pk, graded[5].pk}  # with open reports (see ``graded``)
+    expected = [row for row in graded if wanted(row) and (row.pk in reported or not params.get("reported"))]
+
+    shown = shown_ids(queue(signed_in(people["curator"]), **params))
+
+    assert shown == newest_first(expected)
+    assert shown
+
+
+@pytest.mark.parametrize("params", [{"confidence": "Z"}, {"confidence": "A,F"}, {"mode": "sideways"}])
+def test_unknown_confidence_levels_and_modes_are_errors_on_the_form(people, graded, params):
+    response = queue(signed_in(people["curator"]), **params)
+
+    assert shown_ids(response) == []
+    assert "Select a valid choice." in text_of(response)
+
+
+def test_the_new_queue_filters_make_as_many_queries_for_200_rows_as_for_25(people, django_assert_num_queries):
+    tfs = [protein(f"P5{index:04d}", f"TF{index}") for index in range(15)]
+    targets = [protein(f"Q5{index:04d}", f"GENE{index}") for index in range(15)]
+    for tf in tfs:
+        for target in targets:
+            row = interaction(tf, target)
+            ProblemReport.objects.create(interaction=row, kind="other", text="Looks wrong.")
+    Interaction.objects.update(confidence="B", mode="activation")
+    client = signed_in(people["curator"])
+    queue(client)  # the session's first use
+    params = {"reported": "on", "confidence": "A,B", "mode": "activation", "status": "unreviewed"}
+
+    # session, user, its permissions (2), the reported interactions' ids, the page's ids, its rows,
+    # their sources, the organisms and sources the filters offer, the menu from the database cache
+    with django_assert_num_queries(11):
+        assert len(shown_ids(queue(client, per_page=25, **params))) == 25
+    with django_assert_num_queries(11):
+        assert len(shown_ids(queue(client, per_page=200, **params))) == 200
+    assert 'rel="next"' in queue(client, per_page=200, **params).content.decode()

@@ -61,9 +61,13 @@ class CountingThrottle(BaseThrottle):
         """What the request is counted against; each has its own counter."""
         raise NotImplementedError
 
+    def rate(self) -> str | None:
+        """The scope's rate ("5/hour"), or None when it is not throttled."""
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
     def allow_request(self, request, view):
         self.seconds_to_wait = None
-        rate = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+        rate = self.rate()
         if rate is None:
             return True
         number, period = rate.split("/")

@@ -320,6 +320,15 @@ def publication_statements(interaction: Interaction) -> list[PublicationStatemen
     return [found[pmid] for pmid in sorted(found)]
 
 
+def interaction_page_context(interaction: Interaction) -> dict:
+    """What the interaction page shows of ``interaction`` (read with ``interaction_page``)."""
+    return {
+        "interaction": interaction,
+        "publications": publication_statements(interaction),
+        "confidence_meaning": CONFIDENCE_MEANINGS[interaction.confidence],
+    }
+
+
 def visible_interactions(user) -> QuerySet:
     """The interactions ``user`` may read: staff see every one, everyone else all but rejected ones."""
     if user.is_staff:
