@@ -111,3 +111,73 @@ def test_staff_flag_in_the_admin_read_the_history_and_export(page, live_server, 
     page.get_by_label("Select all").uncheck()
     for index in range(fields.count()):
         expect(fields.nth(index)).not_to_be_checked()
+
+
+def test_curator_enters_from_a_paper_another_reviewer_approves_and_a_visitor_report_becomes_a_flag(
+    page, live_server, people
+):
+    base = live_server.url
+    User.objects.create_user("rita", password=PASSWORD).groups.add(Group.objects.get(name="reviewer"))
+    sentence = "POU3F4 represses BAX transcription in cochlear cells."
+
+    # A curator enters POU3F4 -> BAX from a paper: repression, with the sentence quoted.
+    log_in(page, base, "cora")
+    page.get_by_role("link", name="Add an interaction from a paper").click()
+    page.select_option("#id_organism", label="Homo sapiens")
+    page.fill("#id_tf", "POU3F4")
+    page.fill("#id_target", "BAX")
+    page.fill("#id_publications-0-pmid", "12345678")
+    page.select_option("#id_publications-0-mode", "repression")
+    page.fill("#id_publications-0-sentence", sentence)
+    page.fill("#id_detection_methods", "luciferase reporter assay")
+    page.get_by_role("button", name="Save the interaction").click()
+    page.wait_for_url("**/curation/interaction/*/")
+    workspace = page.url
+    expect(page.locator("#current-status")).to_have_text("proposed")
+    expect(page.locator("#current-mode")).to_contain_text("repression")
+    expect(page.locator("main")).to_contain_text(sentence)
+    # Proposed: the public does not see it yet.
+    assert page.goto(f"{base}/interaction/{POU3F4}/{BAX}/").status == 404
+    page.goto(f"{base}/")
+    page.get_by_role("button", name="Log out").click()
+
+    # Another reviewer approves it; the public entry page shows it with its mode and confidence.
+    log_in(page, base, "rita")
+    page.goto(workspace)
+    decide(page, "approve")
+    expect(page.locator("#current-confidence")).to_have_text("A")
+    page.get_by_role("button", name="Log out").click()
+
+    page.goto(f"{base}/protein/{POU3F4}/")
+    row = page.locator("#targets tr", has_text="BAX")
+    expect(row).to_contain_text("repression")
+    expect(row).to_contain_text("A")
+    # POU3F4, its 42 TFs and its targets in the sample pages (GCG), and now BAX.
+    expect(page.locator("#network")).to_have_attribute("data-node-count", "45")
+    arrow = page.evaluate(
+        "target => window.portalNetwork.edges()"
+        ".filter(edge => edge.data('target') === target)[0].style('target-arrow-shape')",
+        BAX,
+    )
+    assert arrow == "tee"  # repression: a bar
+
+    # A visitor reports a problem on the public interaction page; the curator flags from it.
+    page.goto(f"{base}/interaction/{POU3F4}/{BAX}/")
+    expect(page.locator("main")).to_contain_text(sentence)
+    report = page.locator("#report")
+    report.locator("select[name=kind]").select_option("wrong_mode")
+    report.locator("textarea[name=text]").fill("The paper shows activation in Figure 3, not repression.")
+    report.locator("input[name=email]").fill("visitor@example.org")
+    report.get_by_role("button", name="Send the report").click()
+    expect(page.locator(".messages")).to_contain_text("Thank")
+    expect(page.locator("main")).not_to_contain_text("visitor@example.org")
+
+    # Approved already: turning the report into a flag reopens it, which a reviewer does.
+    log_in(page, base, "rex")
+    reported = page.locator("#open-reports tr", has_text="activation in Figure 3")
+    expect(reported).to_contain_text("visitor@example.org")
+    reported.get_by_role("button", name="Flag").click()
+    expect(page.locator(".messages")).to_contain_text("reopened")
+    page.goto(workspace)
+    expect(page.locator("#current-status")).to_have_text("flagged")
+    expect(page.locator("#history")).to_contain_text("activation in Figure 3")
