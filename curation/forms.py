@@ -6,6 +6,7 @@ import re
 from django import forms
 from django.core.exceptions import ValidationError
 
+from portal.query_strings import several
 from proteins.models import DetectionMethod, Interaction, Mode, Organism, SourceDatabase
 
 from . import literature
@@ -26,16 +27,18 @@ PMID_MAX = literature.PMID_MAX
 HONEYPOT = "website"  # the field of the report form that people never see and bots fill
 
 
-class SeveralChoicesField(forms.MultipleChoiceField):
-    """Choices ticked in boxes (``confidence=A&confidence=B``) or written in one value (``confidence=A,B``)."""
+class SeveralChoicesWidget(forms.CheckboxSelectMultiple):
+    """Boxes ticked (``confidence=A&confidence=B``) or values written in one (``confidence=A,B``)."""
 
-    widget = forms.CheckboxSelectMultiple
+    def value_from_datadict(self, data, files, name):
+        return several(super().value_from_datadict(data, files, name) or [])
+
+
+class SeveralChoicesField(forms.MultipleChoiceField):
+    widget = SeveralChoicesWidget
 
     def __init__(self, **kwargs):
         super().__init__(required=False, **kwargs)
-
-    def to_python(self, value):
-        return [item.strip() for text in super().to_python(value) for item in text.split(",") if item.strip()]
 
 
 class QueueFilterForm(forms.Form):

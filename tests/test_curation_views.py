@@ -1042,6 +1042,14 @@ def test_queue_filters_reports_proposals_confidence_and_mode(people, graded, par
     assert shown
 
 
+@pytest.mark.parametrize("params", [{"confidence": "A,C"}, {"confidence": ["A", "C"]}])
+def test_queue_shows_the_confidence_levels_asked_for_ticked_however_they_were_written(people, graded, params):
+    page = queue(signed_in(people["curator"]), **params).content.decode()
+
+    ticked = set(re.findall(r'name="confidence" value="([A-E])"[^>]*checked', page))
+    assert ticked == {"A", "C"}
+
+
 @pytest.mark.parametrize("params", [{"confidence": "Z"}, {"confidence": "A,F"}, {"mode": "sideways"}])
 def test_unknown_confidence_levels_and_modes_are_errors_on_the_form(people, graded, params):
     response = queue(signed_in(people["curator"]), **params)

@@ -18,6 +18,8 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions
 
+from portal.query_strings import several
+
 from ..models import BindingSite, DetectionMethod, Interaction, Mode, Organism, Protein, SourceDatabase
 
 # PositiveIntegerField's range on PostgreSQL: a larger number can match nothing.
@@ -54,7 +56,7 @@ class IdentifierListField(TextField):
     """One or several protein identifiers, comma-separated (accession, NCBI Gene id or gene name)."""
 
     def to_python(self, value):
-        identifiers = list(dict.fromkeys(part.strip() for part in super().to_python(value).split(",") if part.strip()))
+        identifiers = several([super().to_python(value)])
         if len(identifiers) > MAX_IDENTIFIERS:
             raise ValidationError(f"Give at most {MAX_IDENTIFIERS} identifiers in one request, not {len(identifiers)}.")
         return identifiers
@@ -105,7 +107,7 @@ class ChoiceListField(TextField):
         super().__init__(*args, **kwargs)
 
     def to_python(self, value):
-        values = list(dict.fromkeys(part.strip() for part in super().to_python(value).split(",") if part.strip()))
+        values = several([super().to_python(value)])
         unknown = [value for value in values if value not in self.choices]
         if unknown:
             raise ValidationError(

@@ -9,6 +9,7 @@ from django.http import QueryDict
 from django.urls import reverse
 
 from curation import grading
+from portal.query_strings import several
 
 from ..exports import PARTNER_SIDES
 from ..models import (
@@ -54,7 +55,7 @@ def text_param(params: Mapping[str, str], key: str) -> str:
 def choice_params(params: QueryDict, key: str, choices) -> list[str]:
     """The values of ``choices`` a query string gives for ``key``: repeated (key=A&key=B) or
     comma-separated (key=A,B), in the choices' order; other values are left out."""
-    wanted = {part.strip() for value in params.getlist(key) for part in value.split(",")}
+    wanted = set(several(params.getlist(key)))
     return [value for value, _label in choices if value in wanted]
 
 
