@@ -46,6 +46,23 @@ class FirstRecordsFormSet(BaseInlineFormSet):
         return self._first_records
 
 
+class UploadAdminMixin(ReadOnlyAdminMixin):
+    """The record of imports, read-only, with an upload page for those holding ``upload_permission``."""
+
+    upload_permission = ""
+
+    def has_upload_permission(self, request):
+        return request.user.has_perm(self.upload_permission)
+
+    def has_view_permission(self, request, obj=None):
+        # Who may import may read what imports did.
+        return super().has_view_permission(request, obj) or self.has_upload_permission(request)
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "can_upload": self.has_upload_permission(request)}
+        return super().changelist_view(request, extra_context)
+
+
 class ImportRecordInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = ImportRecord
     formset = FirstRecordsFormSet

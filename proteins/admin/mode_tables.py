@@ -18,7 +18,7 @@ from curation.mode_tables import import_mode_table
 from ..forms import ModeTableUploadForm
 from ..importing import uploads
 from ..models import ModeTableRun, Organism
-from .imports import ReadOnlyAdminMixin
+from .imports import UploadAdminMixin
 from .upload import upload_root
 
 # Who may import mode tables: superusers, and staff given this permission (no curation role has it).
@@ -34,8 +34,10 @@ def staged_path(token):
 
 
 @admin.register(ModeTableRun)
-class ModeTableRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ModeTableRunAdmin(UploadAdminMixin, admin.ModelAdmin):
     """Imports of mode tables, read-only, and the upload of a table."""
+
+    upload_permission = UPLOAD_PERMISSION
 
     change_list_template = "admin/proteins/modetablerun/change_list.html"
     upload_template = "admin/proteins/modetablerun/upload.html"
@@ -58,17 +60,6 @@ class ModeTableRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def get_urls(self):
         view = self.admin_site.admin_view(self.upload_view)
         return [path("upload/", view, name="proteins_modetablerun_upload"), *super().get_urls()]
-
-    def has_upload_permission(self, request):
-        return request.user.has_perm(UPLOAD_PERMISSION)
-
-    def has_view_permission(self, request, obj=None):
-        # Who may import may read what imports did.
-        return super().has_view_permission(request, obj) or self.has_upload_permission(request)
-
-    def changelist_view(self, request, extra_context=None):
-        extra_context = {**(extra_context or {}), "can_upload": self.has_upload_permission(request)}
-        return super().changelist_view(request, extra_context)
 
     def upload_view(self, request):
         """GET: the form; POST a table: stage it and preview a dry run; POST ``staged``: import it."""

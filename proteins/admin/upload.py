@@ -24,7 +24,7 @@ from ..models import (
     ImportRecord,
     ImportRun,
 )
-from .imports import UPLOAD_PERMISSION, UPLOADS_SESSION_KEY, ImportRecordInline, ReadOnlyAdminMixin, failures_first
+from .imports import UPLOAD_PERMISSION, UPLOADS_SESSION_KEY, ImportRecordInline, UploadAdminMixin, failures_first
 
 
 def upload_root():
@@ -33,8 +33,10 @@ def upload_root():
 
 
 @admin.register(ImportRun)
-class ImportRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ImportRunAdmin(UploadAdminMixin, admin.ModelAdmin):
     """Import runs, and the upload of pages: a dry run's preview first, then the import on confirmation."""
+
+    upload_permission = UPLOAD_PERMISSION
 
     change_list_template = "admin/proteins/importrun/change_list.html"
     upload_template = "admin/proteins/importrun/upload.html"
@@ -70,17 +72,6 @@ class ImportRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         # too many of them; ``upload_view`` reads them itself, then checks the CSRF token.
         view = self.admin_site.admin_view(csrf_exempt(self.upload_view))
         return [path("upload/", view, name="proteins_importrun_upload"), *super().get_urls()]
-
-    def has_upload_permission(self, request):
-        return request.user.has_perm(UPLOAD_PERMISSION)
-
-    def has_view_permission(self, request, obj=None):
-        # Who may import may read what imports did.
-        return super().has_view_permission(request, obj) or self.has_upload_permission(request)
-
-    def changelist_view(self, request, extra_context=None):
-        extra_context = {**(extra_context or {}), "can_upload": self.has_upload_permission(request)}
-        return super().changelist_view(request, extra_context)
 
     def upload_view(self, request):
         """Upload pages (GET: the form; POST files: stage them and preview a dry run; POST token: import)."""
