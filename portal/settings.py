@@ -156,6 +156,10 @@ LOGGING = {
 }
 
 # Largest protein page (or download table) the importer reads, in bytes.
+# Field histories keep a curator's whole reason (a flag's reason can be a visitor's report of
+# thousands of characters); the default, 100 characters, is refused by PostgreSQL beyond that.
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
+
 # The portal's name: the source database of the evidence its curators read in papers.
 PORTAL_NAME = os.environ.get("PORTAL_NAME", "TF-target portal")
 

@@ -230,3 +230,12 @@ def test_accepted_source_change_takes_names_in_any_case(people, interaction):
 
     assert sorted(interaction.source_databases.values_list("name", flat=True)) == ["TRRUST", "jaspar"]
     assert list(DetectionMethod.objects.values_list("name", flat=True)) == ["inferred by curator"]
+
+
+def test_a_long_reason_is_kept_whole_in_the_event_and_the_field_history(people, interaction):
+    reason = "The cited paper shows the opposite in Figure 3. " * 40  # a visitor's report can be this long
+
+    workflow.flag(interaction, people["curator"], reason)
+
+    assert CurationEvent.objects.get(interaction=interaction, action="flag").reason == reason.strip()
+    assert interaction.history.first().history_change_reason == f"flag: {reason.strip()}"
