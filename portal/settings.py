@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "simple_history",
     "import_export",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "proteins",
     "curation",
 ]
@@ -194,6 +196,18 @@ else:
         }
     }
 CACHES["default"]["KEY_PREFIX"] = os.environ.get("CACHE_KEY_PREFIX", "")
+
+# Background jobs (proteins.jobs) through Django's Tasks API: queued in a table of the database by
+# default, which needs no other server; in Redis (RQ) when REDIS_URL is set.  `manage.py run_worker`
+# runs them with either backend.
+if REDIS_URL:
+    INSTALLED_APPS.append("django_rq")
+    RQ_QUEUES = {"default": {"URL": REDIS_URL}}
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+else:
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# A confirmed spreadsheet import of more rows than this runs as a job; smaller ones in the request.
+JOBS_SPREADSHEET_ROWS = int(os.environ.get("JOBS_SPREADSHEET_ROWS", 300))
 
 
 def env_networks(name):

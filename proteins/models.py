@@ -544,6 +544,58 @@ class ModeTableRun(models.Model):
         return f"{self.source} table for {self.organism} at {self.started_at:%Y-%m-%d %H:%M}"
 
 
+class Job(models.Model):
+    """A piece of long work the worker runs outside the web request (``manage.py run_worker``):
+    what it is, where it stands, what it did or why it failed.
+
+    Written by ``proteins.jobs`` (the same for every task backend); the task itself is one of
+    ``proteins.tasks`` or ``curation.tasks``.  ``arguments`` holds what the task needs, such as the
+    folder of staged files, which stays until the job succeeds so that a failed job can run again.
+    """
+
+    class Kind(models.TextChoices):
+        PAGES = "pages", "import of uploaded pages"
+        SPREADSHEET = "spreadsheet", "import of a spreadsheet"
+        MODE_TABLE = "mode_table", "import of a mode table"
+        RECOUNT = "recount", "recount of interactions"
+
+    class State(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        DONE = "done"
+        FAILED = "failed"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    description = models.CharField(max_length=1000, blank=True, help_text="What the job works on (files, table).")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Who asked for it; empty for a command.",
+    )
+    arguments = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0, help_text="How many times a worker started it.")
+    done = models.PositiveIntegerField(default=0, help_text="Pages or rows done so far.")
+    total = models.PositiveIntegerField(default=0, help_text="Pages or rows to do; 0 when not known.")
+    result = models.TextField(blank=True, help_text="What the job did, when it ran through.")
+    error = models.TextField(blank=True, help_text="Why its last attempt failed.")
+    import_run = models.ForeignKey(ImportRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    mode_table_run = models.ForeignKey(ModeTableRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["state", "created_at"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display().capitalize()} #{self.pk}"
+
+
 class DeferredIndex(models.Model):
     """A secondary index a large import into empty tables set aside, to be built again after it.
 

@@ -4,7 +4,7 @@ Every list is built for TFLink's size (millions of interactions, tens of thousan
 proteins); imported strings are data, rendered by Django's escaping templates.  Curation
 goes through ``curation.workflow`` only; spreadsheet import and export follow
 ``proteins.resources``; staff upload pages on the import runs' page, through the importer, and mode tables
-(TRRUST) from the statements' page.
+(TRRUST) from the statements' page; both, and large spreadsheets, run as background jobs (``jobs``).
 Helpers shared with ``curation.admin`` live in ``portal.admin_tools``.
 """
 
@@ -12,6 +12,7 @@ from .content import SitePageAdmin
 from .evidence import DetectionMethodAdmin, OrganismAdmin, PublicationAdmin, SourceDatabaseAdmin
 from .imports import DeferredIndexAdmin, ImportRecordAdmin, ImportRecordInline
 from .interactions import BindingSiteAdmin, InteractionAdmin, StatementAdmin
+from .jobs import JobAdmin
 from .mode_tables import ModeTableRunAdmin
 from .proteins import GeneIdAdmin, OrthologAdmin, ProteinAdmin
 from .upload import ImportRunAdmin
@@ -25,6 +26,7 @@ __all__ = [
     "ImportRecordInline",
     "ImportRunAdmin",
     "InteractionAdmin",
+    "JobAdmin",
     "ModeTableRunAdmin",
     "OrganismAdmin",
     "OrthologAdmin",

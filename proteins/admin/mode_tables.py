@@ -1,5 +1,6 @@
 """Mode-table imports in the admin, and the upload of a table: a dry run's preview first, then the
-import on confirmation, through ``curation.mode_tables.import_mode_table`` (as ``manage.py import_modes``).
+import on confirmation, through ``curation.mode_tables.import_mode_table`` (as ``manage.py import_modes``),
+as a background job (``curation.tasks.import_staged_mode_table``).
 """
 
 import secrets
@@ -8,16 +9,18 @@ import shutil
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.core.files.base import ContentFile, File
+from django.core.files.base import ContentFile
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from curation.mode_tables import import_mode_table
+from curation.tasks import import_staged_mode_table
 
+from .. import jobs
 from ..forms import ModeTableUploadForm
 from ..importing import uploads
-from ..models import ModeTableRun, Organism
+from ..models import Job, ModeTableRun
 from .imports import UploadAdminMixin
 from .upload import upload_root
 
@@ -107,22 +110,22 @@ class ModeTableRunAdmin(UploadAdminMixin, admin.ModelAdmin):
         if staged is None or not staged.exists():
             self.message_user(request, "This table is no longer waiting: upload it again.", messages.ERROR)
             return HttpResponseRedirect(reverse("admin:proteins_modetablerun_upload"))
-        try:
-            if "discard" in request.POST:
-                self.message_user(request, "The table was discarded; nothing was imported.")
-                return HttpResponseRedirect(reverse("admin:proteins_modetablerun_upload"))
-            organism = Organism.objects.get(pk=previewed["organism"])
-            # Runs in the request for now; a background job (Django's Tasks API) will take it over.
-            with staged.open("rb") as table:
-                report = import_mode_table(
-                    File(table, name=previewed["name"]),
-                    organism,
-                    create_missing=previewed["create_missing"],
-                    user=request.user,
-                )
-        finally:
+        if "discard" in request.POST:
             shutil.rmtree(staged.parent, ignore_errors=True)
-        return self.render_upload(request, stage="report", report=report, run=report.run)
+            self.message_user(request, "The table was discarded; nothing was imported.")
+            return HttpResponseRedirect(reverse("admin:proteins_modetablerun_upload"))
+        folder = jobs.staging_folder(upload_root(), token)
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        staged.parent.rename(folder)
+        job = jobs.queue(
+            Job.Kind.MODE_TABLE,
+            import_staged_mode_table,
+            user=request.user,
+            description=previewed["name"],
+            arguments={**previewed, "file": str(folder / staged.name)},
+        )
+        self.message_user(request, f"{job} is queued: the worker imports the table; this page shows its result.")
+        return HttpResponseRedirect(reverse("admin:proteins_job_change", args=[job.pk]))
 
     def render_upload(self, request, **context):
         context = {

@@ -2,9 +2,17 @@
 following ``proteins.resources``.
 """
 
+import secrets
+
+from django.conf import settings
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 from import_export.admin import ImportExportMixin
 
+from .. import jobs, tasks
+from ..models import Job
 from ..spreadsheet_formats import SPREADSHEET_FORMATS
+from .upload import upload_root
 
 
 class SpreadsheetMixin(ImportExportMixin):
@@ -17,6 +25,36 @@ class SpreadsheetMixin(ImportExportMixin):
 
     formats = SPREADSHEET_FORMATS  # text that looks like a formula is written as text
     max_export_rows = 200_000
+
+    def process_dataset(self, dataset, form, request, **kwargs):
+        """Import the confirmed rows here, or queue them as a job when there are more than
+        ``settings.JOBS_SPREADSHEET_ROWS`` (``process_result`` then shows the job)."""
+        if len(dataset) <= settings.JOBS_SPREADSHEET_ROWS:
+            return super().process_dataset(dataset, form, request, **kwargs)
+        resource = self.choose_import_resource_class(form, request)
+        token = secrets.token_hex(16)
+        folder = jobs.staging_folder(upload_root(), token)
+        folder.mkdir(parents=True)
+        staged = folder / "rows.csv"
+        staged.write_text(dataset.export("csv"), encoding="utf-8")
+        file_name = form.cleaned_data.get("original_file_name", "")
+        return jobs.queue(
+            Job.Kind.SPREADSHEET,
+            tasks.import_spreadsheet,
+            user=request.user,
+            description=f"{file_name} ({len(dataset)} rows of {self.model._meta.verbose_name_plural})",
+            arguments={
+                "resource": f"{resource.__module__}.{resource.__qualname__}",
+                "file": str(staged),
+                "file_name": file_name,
+            },
+        )
+
+    def process_result(self, result, request):
+        if isinstance(result, Job):
+            self.message_user(request, f"{result} is queued: the worker imports the rows; this page shows its result.")
+            return HttpResponseRedirect(reverse("admin:proteins_job_change", args=[result.pk]))
+        return super().process_result(result, request)
 
     def has_import_permission(self, request):
         return self.has_add_permission(request) and self.has_change_permission(request)

@@ -1,5 +1,5 @@
-"""Import runs in the admin, and the upload of pages: a dry run's preview first, then the import
-on confirmation, through the importer.
+"""Import runs in the admin, and the upload of pages: a dry run's preview first, then, on
+confirmation, the import as a background job (``proteins.tasks.import_uploaded_pages``).
 """
 
 import tempfile
@@ -17,19 +17,35 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from portal.admin_tools import changelist_link
 
+from .. import jobs, tasks
 from ..forms import UploadPagesForm
 from ..importing import uploads
 from ..importing.run import import_pages
 from ..models import (
     ImportRecord,
     ImportRun,
+    Job,
 )
-from .imports import UPLOAD_PERMISSION, UPLOADS_SESSION_KEY, ImportRecordInline, UploadAdminMixin, failures_first
+from .imports import UPLOAD_PERMISSION, UPLOADS_SESSION_KEY, ImportRecordInline, UploadAdminMixin
 
 
 def upload_root():
     """Where uploads wait between their preview and their import."""
     return Path(settings.IMPORT_UPLOAD_DIR or Path(tempfile.gettempdir()) / "tfportal-uploads")
+
+
+def queue_page_import(upload: uploads.StagedUpload, user) -> Job:
+    """Queue the import of a claimed upload; its files move where they stay until the job succeeds."""
+    folder = jobs.staging_folder(upload_root(), upload.token)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    upload.folder.rename(folder)
+    return jobs.queue(
+        Job.Kind.PAGES,
+        tasks.import_uploaded_pages,
+        user=user,
+        description=", ".join(upload.names),
+        arguments={"folder": str(folder)},
+    )
 
 
 @admin.register(ImportRun)
@@ -117,16 +133,13 @@ class ImportRunAdmin(UploadAdminMixin, admin.ModelAdmin):
         if upload is None:
             self.message_user(request, "This upload is no longer waiting: upload the pages again.", messages.ERROR)
             return HttpResponseRedirect(reverse("admin:proteins_importrun_upload"))
-        try:
-            if "discard" in request.POST:
-                self.message_user(request, "The upload was discarded; nothing was imported.")
-                return HttpResponseRedirect(reverse("admin:proteins_importrun_upload"))
-            run = ImportRun(user=request.user, paths="\n".join(upload.names))
-            report = import_pages(upload.import_paths(), run=run, root=upload.files)
-        finally:
+        if "discard" in request.POST:
             uploads.discard(upload)
-        records = failures_first(run.records.all())[: ImportRecordInline.max_shown]
-        return self.render_upload(request, stage="report", upload=upload, report=report, run=run, records=records)
+            self.message_user(request, "The upload was discarded; nothing was imported.")
+            return HttpResponseRedirect(reverse("admin:proteins_importrun_upload"))
+        job = queue_page_import(upload, request.user)
+        self.message_user(request, f"{job} is queued: the worker imports the pages; this page shows its progress.")
+        return HttpResponseRedirect(reverse("admin:proteins_job_change", args=[job.pk]))
 
     def render_upload(self, request, status=200, **context):
         context = {

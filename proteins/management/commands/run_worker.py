@@ -1,0 +1,36 @@
+import threading
+import time
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from django.db import connection
+
+from portal import jobs
+
+
+class Command(BaseCommand):
+    help = (
+        "Run the background jobs (uploads, large spreadsheets, mode tables, recounts): the database "
+        "backend's db_worker, or RQ's rqworker when REDIS_URL is set. Records a heartbeat while it runs."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--once", action="store_true", help="Run the jobs waiting now, then stop.")
+
+    def handle(self, *, once, verbosity, **options):
+        jobs.beat()
+        if not once:
+            threading.Thread(target=keep_beating, daemon=True, name="worker heartbeat").start()
+        if settings.TASKS["default"]["BACKEND"] == "django_tasks_rq.RQBackend":
+            call_command("rqworker", "default", burst=once, verbosity=verbosity, with_scheduler=False)
+        else:
+            call_command("db_worker", batch=once, reload=False, startup_delay=not once, verbosity=verbosity)
+
+
+def keep_beating():
+    """Beat while the process lives (the thread is a daemon: it ends with the worker)."""
+    while True:
+        time.sleep(jobs.BEAT_SECONDS)
+        jobs.beat()
+        connection.close()  # this thread's own connection (the database cache), not the worker's
