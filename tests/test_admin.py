@@ -35,6 +35,7 @@ from proteins.models import (
     ImportRecord,
     ImportRun,
     Interaction,
+    Job,
     ModeTableRun,
     Organism,
     Ortholog,
@@ -46,6 +47,7 @@ from proteins.models import (
 )
 from proteins.resources import InteractionResource, ProteinResource
 from tests.accounts import signed_in, staff
+from tests.jobs import run_queued_jobs
 
 Status = Interaction.Status
 CHANGELIST = "admin:proteins_interaction_changelist"
@@ -140,8 +142,8 @@ def test_every_model_of_the_proteins_app_is_in_the_admin():
     # Field histories (django-simple-history) are shown on their record's "History" page.
     models = {m for m in apps.get_app_config("proteins").get_models() if not m.__name__.startswith("Historical")}
 
-    # The last three have no rows after an import of pages.
-    assert models == {*EVERY_MODEL, DeferredIndex, Statement, ModeTableRun}
+    # The last four have no rows after an import of pages.
+    assert models == {*EVERY_MODEL, DeferredIndex, Statement, ModeTableRun, Job}
     assert all(admin.site.is_registered(model) for model in models)
 
 
@@ -1184,8 +1186,14 @@ def upload(client, *files):
 
 
 def confirm_upload(client, preview, button="confirm"):
+    """Confirm (or discard) a previewed upload; a confirmed import is queued, run by the worker, and its
+    job's page returned."""
     assert preview.context["stage"] == "preview"
-    return client.post(reverse(UPLOAD), {"token": preview.context["upload"].token, button: "yes"})
+    response = client.post(reverse(UPLOAD), {"token": preview.context["upload"].token, button: "yes"})
+    if button == "confirm" and response.status_code == 302 and "/job/" in response.url:
+        run_queued_jobs()
+        return client.get(response.url)
+    return response
 
 
 def domain_rows():
@@ -1217,14 +1225,17 @@ def test_upload_of_pages_previews_a_dry_run_then_imports_on_confirmation(db, fix
     done = confirm_upload(client, preview)
 
     assert done.status_code == 200
-    assert done.context["stage"] == "report"
+    assert "Done" in text_of(done)
+    assert "Pages read: 2, created: 2" in text_of(done)
     run = ImportRun.objects.get()
     assert run.user == uploader
     assert run.paths.splitlines() == ["Q07812.md", "tfs_of_Q07812.tsv", "P09022.md"]
     assert (run.pages_created, run.pages_failed) == (2, 0)
     bax = Protein.objects.get(accession="Q07812")
     assert run.records.get(path="Q07812.md").protein == bax
-    assert reverse("admin:proteins_protein_change", args=[bax.pk]) in text_of(done)
+    run_page = signed_in(uploader).get(reverse("admin:proteins_importrun_change", args=[run.pk]))
+    assert reverse("admin:proteins_importrun_change", args=[run.pk]) in text_of(done)
+    assert reverse("admin:proteins_protein_change", args=[bax.pk]) in text_of(run_page)
     assert bax.interactions_as_target.count() == report.interactions_created - 1
 
 
@@ -1264,7 +1275,9 @@ def test_a_bad_page_is_reported_with_its_file_field_and_row_and_the_good_ones_im
     run = ImportRun.objects.get()
     assert (run.pages_created, run.pages_failed) == (1, 1)
     assert run.records.get(outcome="failed").message.startswith("P49335.md (field 'tfs', row 2)")
-    assert "P49335.md" in text_of(done)
+    assert "failed: 1" in text_of(done)
+    run_page = signed_in(uploader).get(reverse("admin:proteins_importrun_change", args=[run.pk]))
+    assert "P49335.md (field &#x27;tfs&#x27;, row 2)" in run_page.content.decode()
     assert not Protein.objects.filter(accession="P49335").exists()
 
 

@@ -26,6 +26,7 @@ from proteins.models import (
 )
 from proteins.trrust import read_mode_table
 from tests.accounts import signed_in, staff
+from tests.jobs import run_queued_jobs
 
 EXCERPT = Path(__file__).resolve().parent.parent / "fixtures" / "trrust" / "trrust_excerpt.human.tsv"
 HEADER = "TF\tTarget\tRegulation\tReference"
@@ -326,9 +327,13 @@ def test_the_upload_previews_a_dry_run_then_imports_on_confirmation(human):
     other = signed_in(staff("oda", permissions=["add_modetablerun"]))
     refused = other.post(reverse(UPLOAD), {"staged": staged}, follow=True)
     assert "This table is no longer waiting" in refused.content.decode()  # not previewed by this user
-    done = client.post(reverse(UPLOAD), {"staged": staged, "csrfmiddlewaretoken": token})
-    assert not staged_path(staged).exists()
-    assert "Imported trrust.tsv for Homo sapiens" in done.content.decode()
+    queued = client.post(reverse(UPLOAD), {"staged": staged, "csrfmiddlewaretoken": token})
+    assert not staged_path(staged).exists()  # no longer waiting for a confirmation: the job holds it
+    run_queued_jobs()
+    done = client.get(queued.url)
+    assert "trrust.tsv" in done.content.decode()
+    assert "statements created: 8" in done.content.decode()
+    assert reverse("admin:proteins_modetablerun_change", args=[ModeTableRun.objects.get().pk]) in done.content.decode()
     assert Statement.objects.count() == 8
     assert ModeTableRun.objects.get().user.username == "ida"
     assert {record.history_user.username for record in Statement.history.all()} == {"ida"}
