@@ -10,6 +10,8 @@ run: setup
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py import_pages fixtures/pages
 	$(BIN)/python manage.py demo_accounts
+	# The worker runs the background jobs (uploads, large spreadsheets) beside the server, and stops with it.
+	$(BIN)/python manage.py run_worker & worker=$$!; trap 'kill $$worker' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
 test: setup browser lint
