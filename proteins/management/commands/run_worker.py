@@ -23,7 +23,10 @@ class Command(BaseCommand):
         if not once:
             threading.Thread(target=keep_beating, daemon=True, name="worker heartbeat").start()
         if settings.TASKS["default"]["BACKEND"] == "django_tasks_rq.RQBackend":
-            call_command("rqworker", "default", burst=once, verbosity=verbosity, with_scheduler=False)
+            # RQ's jobs must be the Tasks API's, which call the task and record its result.
+            call_command(
+                "rqworker", "default", burst=once, job_class="django_tasks_rq.backend.Job", verbosity=verbosity
+            )
         else:
             call_command("db_worker", batch=once, reload=False, startup_delay=not once, verbosity=verbosity)
 
