@@ -75,6 +75,8 @@ def test_an_upload_runs_as_a_job_that_reports_its_progress_and_counts(db, fixtur
     page = client.get(queued.url).content.decode()
     assert "Pages read: 2, created: 2" in page
     assert reverse("admin:proteins_importrun_change", args=[run.pk]) in page
+    run_page = client.get(reverse("admin:proteins_importrun_change", args=[run.pk])).content.decode()
+    assert f'{queued.url}">{job}</a> (Done, 2 of 2 pages)' in run_page
 
 
 def test_a_failing_job_reports_its_error_writes_nothing_keeps_its_files_and_runs_again(

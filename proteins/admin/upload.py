@@ -15,7 +15,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
-from portal.admin_tools import changelist_link
+from portal.admin_tools import admin_link, changelist_link
 
 from .. import jobs, tasks
 from ..forms import UploadPagesForm
@@ -79,8 +79,9 @@ class ImportRunAdmin(UploadAdminMixin, admin.ModelAdmin):
         ("pages_read", "pages_created", "pages_updated", "pages_unchanged", "pages_failed"),
         ("interactions_created", "interactions_updated"),
         "error",
+        "job",
     ]
-    readonly_fields = ["started_at", "all_records"]
+    readonly_fields = ["started_at", "all_records", "job"]
     inlines = [ImportRecordInline]
 
     def get_urls(self):
@@ -153,6 +154,15 @@ class ImportRunAdmin(UploadAdminMixin, admin.ModelAdmin):
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, self.upload_template, context, status=status)
+
+    @admin.display(description="job")
+    def job(self, run):
+        """The upload's job, with its state and progress (pages done of the total) while it runs."""
+        job = Job.objects.filter(import_run=run).first()
+        if job is None:
+            return "-"
+        progress = f", {job.done} of {job.total} pages" if job.total else ""
+        return format_html("{} ({}{})", admin_link(job), job.get_state_display(), progress)
 
     @admin.display(description="records")
     def all_records(self, run):
