@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export DEBUG ?= 1
 
-.PHONY: run test setup browser lint bench clean
+.PHONY: run serve test setup browser lint bench clean
 
 run: setup
 	$(BIN)/python manage.py migrate --no-input
@@ -13,6 +13,14 @@ run: setup
 	# The worker runs the background jobs (uploads, large spreadsheets) beside the server, and stops with it.
 	$(BIN)/python manage.py run_worker & worker=$$!; trap 'kill $$worker' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+# As in production: the Procfile's processes (gunicorn.conf.py's web processes and a worker) under
+# honcho; the web processes on 127.0.0.1:$(PORT) unless BIND says otherwise.
+PORT ?= 8000
+serve: setup
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py collectstatic --no-input --verbosity 0
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start --port $(PORT)
 
 test: setup browser lint
 	$(BIN)/python manage.py makemigrations --check --dry-run

@@ -2,12 +2,15 @@ from django.contrib import admin
 from django.urls import include, path
 
 from curation.views import report_problem
+from portal.health import healthz
 from proteins.api.throttling import limit_password_guesses
 
 admin.site.site_header = "TF-target curation portal"
 admin.site.site_title = "TF-target portal admin"
 
 urlpatterns = [
+    # For load balancers and process managers: public, not throttled, no trailing slash.
+    path("healthz", healthz, name="healthz"),
     # The admin's sign-in counts password guesses with the curator area's and the API token's.
     path("admin/login/", limit_password_guesses(admin.site.login)),
     path("admin/", admin.site.urls),

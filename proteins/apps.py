@@ -1,6 +1,6 @@
 from django.apps import AppConfig
 from django.core.management import call_command
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_delete, post_migrate, post_save
 
 
 def create_cache_table(using, **kwargs):
@@ -18,3 +18,8 @@ class ProteinsConfig(AppConfig):
 
     def ready(self):
         post_migrate.connect(create_cache_table, sender=self)
+        from .context_processors import forget_menu
+
+        site_page = self.get_model("SitePage")
+        post_save.connect(forget_menu, sender=site_page, dispatch_uid="forget_menu_on_save")
+        post_delete.connect(forget_menu, sender=site_page, dispatch_uid="forget_menu_on_delete")

@@ -944,6 +944,16 @@ def test_content_page_never_runs_html_or_javascript_links_written_in_its_body(cl
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.html
 
 
+def test_a_content_page_taken_out_of_the_menu_leaves_it_at_once(client):
+    assert "/pages/about/" in page_of(client, "/").hrefs()  # the menu, now cached
+    about = SitePage.objects.get(slug="about")
+
+    about.in_menu = False
+    about.save()
+
+    assert "/pages/about/" not in page_of(client, "/").hrefs()
+
+
 def test_unknown_content_page_is_not_found(client):
     get(client, "/pages/no-such-page/", status=404)
 

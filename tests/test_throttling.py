@@ -4,7 +4,6 @@ endpoint, and several server processes that count against one limit."""
 import ipaddress
 import os
 import socket
-import sqlite3
 import subprocess
 import sys
 import time
@@ -13,14 +12,14 @@ import urllib.request
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 import redis
 from django.contrib.auth.models import User
 from django.core.cache import cache
-from django.db import connection
 from rest_framework.authtoken.models import Token
+
+from tests.servers import database_url_for_servers, free_port
 
 PROJECT = Path(__file__).resolve().parent.parent
 TOKEN_URL = "/api/auth/token/"
@@ -197,28 +196,6 @@ def test_redis_url_keeps_the_cache_in_redis():
         assert store.get(f"{prefix}:1:probe") == b"7"
     finally:
         store.delete(f"{prefix}:1:probe")
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def database_url_for_servers(folder):
-    """The test database as other processes reach it: SQLite's (in memory) copied to a file."""
-    if connection.vendor == "sqlite":
-        connection.ensure_connection()
-        path = folder / "servers.sqlite3"
-        copy = sqlite3.connect(path)
-        connection.connection.backup(copy)
-        copy.close()
-        return f"sqlite:///{path}"
-    database = connection.settings_dict
-    user = quote(database["USER"] or "", safe="")
-    password = f":{quote(database['PASSWORD'], safe='')}" if database["PASSWORD"] else ""
-    host = f"{database['HOST'] or 'localhost'}:{database['PORT'] or 5432}"
-    return f"postgres://{user}{password}@{host}/{database['NAME']}"
 
 
 def start_server(env, log_path):
