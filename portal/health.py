@@ -1,7 +1,11 @@
 """``/healthz``: whether this server process can serve, for a load balancer or a process manager.
 
-Public, not throttled and cheap (one query to the database, one read of the shared cache), so it
-may be asked every few seconds.  200 when every check passes; 503 naming what is wrong otherwise.
+Public, not throttled and cheap (one query to the database, two reads of the shared cache), so it
+may be asked every few seconds.  The status is the web process's: 200 when it can serve
+(database, migrations, cache), 503 naming what is wrong otherwise, for a load balancer.  The
+worker (``manage.py run_worker``) is checked too, for monitoring: ``healthy`` is false while no
+worker was seen for ``WORKER_LATE_SECONDS``, but a late worker does not take the web processes
+out of service (pages and the API do not need it; queued jobs wait for it).
 The answer names no host, user or error text of the database: anyone may read it.  The logs have
 the errors.
 """
@@ -12,8 +16,11 @@ from django.core.cache import cache
 from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
 from django.http import JsonResponse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
+
+from portal import jobs
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +67,25 @@ def cache_status() -> dict:
     return {"ok": True}
 
 
+# A worker beats every jobs.BEAT_SECONDS: three beats missed means it is gone (or stuck).
+WORKER_LATE_SECONDS = 3 * jobs.BEAT_SECONDS
+
+
+def worker_status() -> dict:
+    """Whether a worker said it was alive in the last ``WORKER_LATE_SECONDS``."""
+    try:
+        seen = jobs.worker_last_seen()
+    except Exception:  # the cache's error: cache_status reports it
+        return {"ok": False, "detail": "The worker's heartbeat cannot be read."}
+    if seen is None:
+        return {"ok": False, "last_seen": None, "detail": "No worker was seen: start manage.py run_worker."}
+    late = (timezone.now() - seen).total_seconds() > WORKER_LATE_SECONDS
+    status = {"ok": not late, "last_seen": seen.isoformat()}
+    if late:
+        status["detail"] = f"No worker was seen for over {WORKER_LATE_SECONDS} s."
+    return status
+
+
 @never_cache
 @require_safe
 def healthz(request):
@@ -69,5 +95,7 @@ def healthz(request):
         "migrations": migrations_status() if database["ok"] else {"ok": False, "detail": "Not checked."},
         "cache": cache_status(),
     }
-    healthy = all(check["ok"] for check in checks.values())
-    return JsonResponse({"healthy": healthy, "checks": checks}, status=200 if healthy else 503)
+    serving = all(check["ok"] for check in checks.values())
+    checks["worker"] = worker_status()
+    healthy = serving and checks["worker"]["ok"]
+    return JsonResponse({"healthy": healthy, "serving": serving, "checks": checks}, status=200 if serving else 503)

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "csp",
     "django_tasks",
     "django_tasks_db",
+    "django_rq",  # the Redis backend's worker; installed either way, so the migrations never differ
     "proteins",
     "curation",
 ]
@@ -201,7 +202,6 @@ CACHES["default"]["KEY_PREFIX"] = os.environ.get("CACHE_KEY_PREFIX", "")
 # default, which needs no other server; in Redis (RQ) when REDIS_URL is set.  `manage.py run_worker`
 # runs them with either backend.
 if REDIS_URL:
-    INSTALLED_APPS.append("django_rq")
     RQ_QUEUES = {"default": {"URL": REDIS_URL}}
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
 else:

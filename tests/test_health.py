@@ -5,10 +5,14 @@ import json
 import os
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.core.cache import cache
+from django.utils import timezone
 
+from portal import health, jobs
 from tests.servers import free_port
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -35,19 +39,38 @@ def ask(paths, **env):
 
 
 @pytest.mark.django_db
-def test_a_healthy_process_answers_200_with_each_check_in_a_couple_of_queries(client, django_assert_max_num_queries):
+def test_a_healthy_process_answers_200_with_each_check_in_a_few_queries(client, django_assert_max_num_queries):
+    jobs.beat()  # a worker is running
     client.get("/healthz")  # the first answer also reads the applied migrations
 
-    with django_assert_max_num_queries(2):
+    with django_assert_max_num_queries(3):
         response = client.get("/healthz")
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
     assert "no-cache" in response["Cache-Control"]
-    assert response.json() == {
-        "healthy": True,
-        "checks": {"database": {"ok": True}, "migrations": {"ok": True}, "cache": {"ok": True}},
+    answer = response.json()
+    assert (answer["healthy"], answer["serving"]) == (True, True)
+    assert answer["checks"]["worker"]["ok"] is True
+    assert {name: check for name, check in answer["checks"].items() if name != "worker"} == {
+        "database": {"ok": True},
+        "migrations": {"ok": True},
+        "cache": {"ok": True},
     }
+
+
+@pytest.mark.django_db
+def test_without_a_worker_the_web_process_still_serves_but_is_not_healthy(client):
+    cache.delete(jobs.CACHE_KEY)
+    never = client.get("/healthz")
+    cache.set(jobs.CACHE_KEY, (timezone.now() - timedelta(seconds=health.WORKER_LATE_SECONDS + 5)).isoformat())
+    late = client.get("/healthz")
+
+    assert never.status_code == late.status_code == 200
+    assert never.json()["serving"] is True and never.json()["healthy"] is False
+    assert "No worker was seen" in never.json()["checks"]["worker"]["detail"]
+    assert late.json()["healthy"] is False
+    assert f"over {health.WORKER_LATE_SECONDS} s" in late.json()["checks"]["worker"]["detail"]
 
 
 @pytest.mark.django_db

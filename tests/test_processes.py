@@ -89,12 +89,16 @@ def two_web_processes(request, transactional_db, reviewer_token, tmp_path):
     if request.param == "redis":
         redis.Redis.from_url(REDIS_URL).ping()  # Redis is part of the setup (README); fail here, not later
     processes = [start_web_process(env, tmp_path / f"web{number}.log") for number in range(2)]
+    with (tmp_path / "worker.log").open("w") as log:
+        worker = subprocess.Popen(
+            [sys.executable, "manage.py", "run_worker"], cwd=PROJECT, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
     try:
         for number, (process, url) in enumerate(processes):
             wait_until_healthy(process, url, tmp_path / f"web{number}.log")
         yield [url for _, url in processes]
     finally:
-        for process, _ in processes:
+        for process in [worker, *(process for process, _ in processes)]:
             process.terminate()
             process.wait(timeout=30)
         # (Their rows in a database cache are the test database's, and carry the prefix.)
@@ -116,7 +120,19 @@ def api_interactions(base, taxon_id):
     return json.loads(body)["interactions"]
 
 
-def test_a_rejection_through_one_process_shows_at_once_through_the_other(two_web_processes, reviewer_token):
+def worker_seen_through(base):
+    """Whether the web process at ``base`` sees the worker alive (its heartbeat in the shared cache)."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if json.loads(fetch(f"{base}/healthz")[1])["checks"]["worker"]["ok"]:
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_a_rejection_through_one_process_shows_at_once_through_the_other_where_the_worker_is_seen(
+    two_web_processes, reviewer_token
+):
     acting, reading = two_web_processes
     interaction = Interaction.objects.public().select_related("organism").order_by("pk").first()
     organism = interaction.organism
@@ -131,6 +147,7 @@ def test_a_rejection_through_one_process_shows_at_once_through_the_other(two_web
 
     assert status == 200, body
     assert home_page_interactions(reading, organism.name) == shown_before - 1
+    assert worker_seen_through(reading)
     assert api_interactions(reading, organism.taxon_id) == counted_before - 1
     assert fetch(f"{reading}/api/interactions/{interaction.pk}/")[0] == 404
 
