@@ -374,9 +374,10 @@ class BatchWriter:
         evidence links.  Batches run with those checks off (``run.PageImporter.apply``) and check
         here, per table, the ids they took from the run's caches (proteins, organisms, evidence
         names, publications, the run); the other ids are rows written in this transaction.  The
-        batch holds SQLite's write lock, so none can be deleted between this check and the commit.
-        A batch refused this way is applied again page by page with fresh caches.  (PostgreSQL
-        keeps its checks, run at the commit; this check gives the same outcome earlier.)
+        batch holds SQLite's write lock, and on PostgreSQL the check locks the rows it finds, so
+        none can be deleted between this check and the commit.  A batch refused this way is
+        applied again page by page with fresh caches.  (PostgreSQL checks its foreign keys at the
+        commit too, unless a large import set them aside: ``deferred_indexes``.)
         """
         for model, ids in self.remembered.items():
             if count_present(model, ids) != len(ids):
