@@ -249,11 +249,12 @@ def rows_by_keys(model, key_columns: list[str], keys, columns: list[str]) -> lis
     return found
 
 
-def count_present(model, ids) -> int:
+def count_present(model, ids, lock: bool = False) -> int:
     """How many of ``ids`` (distinct primary keys) are rows of ``model``'s table: one statement, any number.
 
-    On PostgreSQL the rows found are locked against deletion until the transaction ends (``FOR
-    KEY SHARE``, the lock a foreign key's check takes), as SQLite's one write lock keeps them.
+    ``lock``: on PostgreSQL the rows found are locked against deletion until the transaction
+    ends (``FOR KEY SHARE``, the lock a foreign key's check takes), as SQLite's one write lock
+    keeps them.
     The ids travel as one parameter, a JSON array on SQLite (``json_each``) and an array on
     PostgreSQL, so neither Django nor the database parses thousands of placeholders.
     """
@@ -263,9 +264,8 @@ def count_present(model, ids) -> int:
     table, pk = _quote(model._meta.db_table), _quote(model._meta.pk.column)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(
-                f"SELECT COUNT(*) FROM (SELECT 1 FROM {table} WHERE {pk} = ANY(%s) FOR KEY SHARE) AS found", [ids]
-            )
+            locked = " FOR KEY SHARE" if lock else ""
+            cursor.execute(f"SELECT COUNT(*) FROM (SELECT 1 FROM {table} WHERE {pk} = ANY(%s){locked}) AS found", [ids])
         else:
             cursor.execute(
                 f"SELECT COUNT(*) FROM {table} WHERE {pk} IN (SELECT value FROM json_each(%s))", [json.dumps(ids)]

@@ -383,13 +383,13 @@ class BatchWriter:
         evidence links.  Batches run with those checks off (``run.PageImporter.apply``) and check
         here, per table, the ids they took from the run's caches (proteins, organisms, evidence
         names, publications, the run); the other ids are rows written in this transaction.  The
-        batch holds SQLite's write lock, and on PostgreSQL the check locks the rows it finds, so
-        none can be deleted between this check and the commit.  A batch refused this way is
-        applied again page by page with fresh caches.  (PostgreSQL checks its foreign keys at the
-        commit too, unless a large import set them aside: ``deferred_indexes``.)
+        batch holds SQLite's write lock, so none can be deleted between this check and the commit.
+        A batch refused this way is applied again page by page with fresh caches.  (PostgreSQL
+        checks its foreign keys at the commit too, unless a large import set them aside
+        (``deferred_indexes``): then this check locks the rows it finds, as those checks would.)
         """
         for model, ids in self.remembered.items():
-            if count_present(model, ids) != len(ids):
+            if count_present(model, ids, lock=self.importer.indexes_deferred) != len(ids):
                 raise IntegrityError(f"a {model._meta.verbose_name} the pages refer to was deleted during the import")
 
     # Binding sites: owned by their TF's page, replaced with it.
