@@ -187,3 +187,50 @@ def test_an_import_whose_indexes_another_import_built_counts_every_interaction_e
     assert Interaction.objects.count() > 0
     assert not DeferredIndex.objects.exists()
     assert_counts_are_right()
+
+
+def foreign_keys():
+    """``{(table, constraint name): definition}`` of the foreign keys an import may set aside."""
+    return {(table, name): definition for table, name, definition in deferred_indexes.deferrable_foreign_keys()}
+
+
+def test_on_postgresql_foreign_keys_wait_too_and_come_back_as_they_were(fixture_pages, small_threshold):
+    before = foreign_keys()
+    during = []
+
+    report = import_pages([fixture_pages], on_page=lambda _path: during.append(foreign_keys()))
+
+    assert report.pages_created == len(during) > 0
+    assert foreign_keys() == before
+    assert not DeferredIndex.objects.exists()
+    if connection.vendor == "postgresql":
+        # The references of interactions and evidence links waited...
+        assert {"proteins_interaction", "proteins_interaction_publications"} <= {table for table, _ in before}
+        assert during[0] == {}
+        # ...and are enforced again.
+        interaction = Interaction.objects.first()
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Interaction.objects.create(tf_id=10**9, target=interaction.target, organism=interaction.organism)
+            connection.check_constraints()
+    else:
+        # SQLite's imports check references per batch, with its own checks off in any case.
+        assert before == {}
+
+
+def test_a_protein_deleted_while_foreign_keys_wait_is_created_again_not_referred_to(fixture_pages, small_threshold):
+    deleted = []
+
+    def delete_a_partner(_path):
+        if not deleted and Protein.objects.filter(accession="G3V885").exists():
+            deleted.append(Protein.objects.get(accession="G3V885").pk)
+            Protein.objects.filter(pk=deleted[0]).delete()
+
+    report = import_pages([fixture_pages], batch_size=1, on_page=delete_a_partner)
+
+    assert report.failures == []
+    assert deleted and not Protein.objects.filter(pk=deleted[0]).exists()
+    again = Protein.objects.get(accession="G3V885")
+    assert Interaction.objects.filter(tf=again).exists() or Interaction.objects.filter(target=again).exists()
+    assert not Interaction.objects.filter(tf_id=deleted[0]).exists()
+    assert not Interaction.objects.filter(target_id=deleted[0]).exists()
+    assert not DeferredIndex.objects.exists()

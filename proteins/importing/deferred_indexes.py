@@ -11,11 +11,18 @@ when it ends.  It keeps the unique ones: they guard the data (one row per TF/tar
 link per value) and are all the import reads by (interactions by their pair, links by their
 interaction, proteins by accession).  Readers see the same rows meanwhile, more slowly.
 
+On PostgreSQL the foreign keys of those tables wait too.  Each row inserted fires a check of
+each of its references (a lookup and a row lock in the referenced table), most of the
+server's work in a cold import; added again at the end, each foreign key checks every row in
+one join.  Meanwhile each batch checks and locks the rows it refers to itself
+(``BatchWriter.check_references``), once per row referred to.  (SQLite's imports run with
+its foreign-key checks off in any case.)
+
 The proteins' stored interaction counts (``proteins.counts``) wait too: while indexes are
 set aside the import does not add each batch's interactions to them (a row update per protein
 per batch), and ``restore()`` counts them all in one pass first.
 
-The statements that build the indexes again are stored as ``DeferredIndex`` rows in the
+The statements that build the indexes (and foreign keys) again are stored as ``DeferredIndex`` rows in the
 transaction that drops them, so a killed import loses nothing: the next import (or
 ``restore()``) counts and builds them first.
 """
@@ -54,6 +61,29 @@ def deferrable() -> list[tuple[str, str]]:
     return found
 
 
+def deferrable_foreign_keys() -> list[tuple[str, str, str]]:
+    """``[(table, constraint name, definition)]`` of the foreign keys of ``tables()`` (PostgreSQL; none on SQLite)."""
+    if connection.vendor != "postgresql":
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE contype = 'f' AND conrelid = ANY(%s::regclass[]) ORDER BY conrelid::regclass::text, conname",
+            [tables()],
+        )
+        return cursor.fetchall()
+
+
+def is_foreign_key(deferred: DeferredIndex) -> bool:
+    return deferred.sql.startswith("ALTER TABLE ")
+
+
+def foreign_key_exists(name: str) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_constraint WHERE conname = %s AND contype = 'f'", [name])
+        return cursor.fetchone() is not None
+
+
 def index_sql(name: str) -> str:
     """The ``CREATE INDEX`` statement of the index ``name``, as the database holds it."""
     with connection.cursor() as cursor:
@@ -74,19 +104,27 @@ def should_defer(page_count: int) -> bool:
 
 
 def defer(run: ImportRun | None = None) -> list[str]:
-    """Drop the deferrable indexes, remembering how to build each; return their names."""
+    """Drop the deferrable indexes and foreign keys, remembering how to build each; return the indexes' names."""
     names = []
+    quote = connection.ops.quote_name
     with transaction.atomic():
         for table, name in deferrable():
             DeferredIndex.objects.create(name=name, table=table, sql=index_sql(name), run=run)
             with connection.cursor() as cursor:
-                cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+                cursor.execute(f"DROP INDEX {quote(name)}")
             names.append(name)
+        for table, name, definition in deferrable_foreign_keys():
+            sql = f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} {definition}"
+            DeferredIndex.objects.create(name=name, table=table, sql=sql, run=run)
+            with connection.cursor() as cursor:
+                cursor.execute(f"ALTER TABLE {quote(table)} DROP CONSTRAINT {quote(name)}")
     return names
 
 
 def restore() -> tuple[int, float]:
-    """Count the proteins' interactions again, then build every deferred index; return ``(number built, seconds)``.
+    """Count the proteins' interactions again, then build every deferred index and foreign key.
+
+    Returns ``(indexes built, seconds)``.
 
     The count runs while the ``DeferredIndex`` rows still mark the import as unfinished, so an
     interrupted restore counts again the next time.  (An import that set indexes aside calls
@@ -97,14 +135,15 @@ def restore() -> tuple[int, float]:
     built = 0
     counts.interactions_changed()
     for deferred in DeferredIndex.objects.order_by("id"):
-        # IF NOT EXISTS: a migration may have built it meanwhile.
+        # IF NOT EXISTS, or not at all: a migration may have built it meanwhile.
         sql = deferred.sql.replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1)
         with transaction.atomic(), connection.cursor() as cursor:
             if connection.vendor == "postgresql":
-                # PostgreSQL builds no index on a table with foreign-key checks still pending in the
+                # PostgreSQL alters no table with foreign-key checks still pending in the
                 # transaction (an import's commit runs them; an enclosing transaction may not have).
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            cursor.execute(sql)
+            if not (is_foreign_key(deferred) and foreign_key_exists(deferred.name)):
+                cursor.execute(sql)
             deferred.delete()
-        built += 1
+        built += not is_foreign_key(deferred)
     return built, time.perf_counter() - started

@@ -7,18 +7,21 @@ work itself.  These helpers send plain tuples with names quoted by the backend:
 * SQLite: ``executemany`` (the ``sqlite3`` module's C loop) over statements of many rows each
   (``_sqlite_insert``): a statement per row costs SQLite a statement's setup and, with
   ``AUTOINCREMENT``, a write of its sequence table per row;
-* PostgreSQL: one ``INSERT … SELECT * FROM unnest(%s::type[], …)`` a chunk, each column sent as
-  one array, where psycopg's ``executemany`` sends a statement per row.  (``COPY`` would be
-  faster still but has no ``ON CONFLICT`` and no ``RETURNING``.)
+* PostgreSQL: ``COPY … FROM STDIN`` in the binary format (psycopg's ``cursor.copy``), rows
+  streamed without a statement per row or a parameter per value.  ``COPY`` has no ``ON
+  CONFLICT`` and no ``RETURNING``: rows that may conflict are copied into a temporary table
+  and moved with one ``INSERT … SELECT … ON CONFLICT DO NOTHING`` (``_copy_ignoring_conflicts``);
+  rows whose ids the caller needs get ids reserved from the table's sequence first and are
+  copied with them (``_reserve_ids``).  Updates and lookups send each column as one array
+  (``unnest(%s::type[], …)``).
 
-Both engines accept ``ON CONFLICT DO NOTHING`` and ``RETURNING``.  The figures behind these
-choices are in ``bench/README.md``.
+The figures behind these choices are in ``bench/README.md``.
 """
 
 import itertools
 import json
 
-from django.db import connection
+from django.db import connection, transaction
 
 ARRAY_CHUNK = 50_000  # rows in one unnest statement: bounded memory for the arrays
 # Values in one SQLite statement: 999 is the limit of SQLite builds before 3.32, as Django assumes.
@@ -47,6 +50,50 @@ def _unnest(fields):
     return f"SELECT * FROM {_arrays(fields)}"
 
 
+def _column_list(fields):
+    return ", ".join(_quote(f.column) for f in fields)
+
+
+def _copy_type(field):
+    """The type name psycopg needs to send ``field``'s values in binary: ``varchar(10)`` is ``varchar``."""
+    return field.db_type(connection).split("(")[0]
+
+
+def _copy(cursor, table, fields, rows):
+    """``COPY`` ``rows`` (tuples in the order of ``fields``) into ``table`` (a quoted name), binary (PostgreSQL).
+
+    Django wraps the errors of ``execute`` only: the wrapper here makes a refused row (a
+    duplicate key, a null) the ``IntegrityError`` callers catch.
+    """
+    statement = f"COPY {table} ({_column_list(fields)}) FROM STDIN (FORMAT BINARY)"
+    with connection.wrap_database_errors, cursor.copy(statement) as copy:
+        copy.set_types([_copy_type(f) for f in fields])
+        for row in rows:
+            copy.write_row(row)
+
+
+def _copy_ignoring_conflicts(cursor, model, fields, rows):
+    """``COPY`` ``rows`` into a temporary table, then into ``model``'s table, skipping rows that conflict."""
+    table, columns = _quote(model._meta.db_table), _column_list(fields)
+    stage = _quote(f"copy_{model._meta.db_table}")
+    # ON COMMIT DROP, and dropped at once: the same table may be filled again in this transaction.
+    with transaction.atomic(savepoint=False):
+        cursor.execute(f"CREATE TEMPORARY TABLE {stage} ON COMMIT DROP AS SELECT {columns} FROM {table} WITH NO DATA")
+        _copy(cursor, stage, fields, rows)
+        cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {stage} ON CONFLICT DO NOTHING")
+        cursor.execute(f"DROP TABLE {stage}")
+
+
+def _reserve_ids(cursor, model, count):
+    """``count`` new primary keys of ``model`` from its table's sequence (PostgreSQL), as other inserts take them."""
+    cursor.execute(
+        "SELECT nextval(sequence) FROM (SELECT pg_get_serial_sequence(%s, %s)::regclass AS sequence) AS s, "
+        "generate_series(1, %s)",
+        [connection.ops.quote_name(model._meta.db_table), model._meta.pk.column, count],
+    )
+    return [pk for (pk,) in cursor.fetchall()]
+
+
 def _columns_of(rows, width):
     return [list(column) for column in zip(*rows, strict=True)] if rows else [[] for _ in range(width)]
 
@@ -59,12 +106,12 @@ def insert_rows(model, columns: list[str], rows, ignore_conflicts: bool = False)
     fields = _fields(model, columns)
     conflict = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            sql = f"{_head(model, fields)} {_unnest(fields)}{conflict}"
-            for start in range(0, len(rows), ARRAY_CHUNK):
-                cursor.execute(sql, _columns_of(rows[start : start + ARRAY_CHUNK], len(fields)))
-        else:
+        if connection.vendor != "postgresql":
             _sqlite_insert(cursor, _head(model, fields), len(fields), rows, conflict)
+        elif ignore_conflicts:
+            _copy_ignoring_conflicts(cursor, model, fields, rows)
+        else:
+            _copy(cursor, _quote(model._meta.db_table), fields, rows)
 
 
 def _sqlite_insert(cursor, head, width, rows, tail=""):
@@ -91,7 +138,9 @@ def _sqlite_insert(cursor, head, width, rows, tail=""):
 def insert_returning(model, columns: list[str], rows, returning: list[str]) -> list[tuple]:
     """Insert ``rows`` and return the ``returning`` columns of every row inserted, in no set order.
 
-    Callers match the returned rows to theirs by a unique key among ``returning``.  On SQLite
+    Callers match the returned rows to theirs by a unique key among ``returning``, which names
+    the primary key or ``columns``.  On PostgreSQL the rows get ids from the table's sequence
+    and are copied with them; the values returned are the rows' own.  On SQLite
     the rows go through ``_sqlite_insert`` and are read back by primary key: the write
     transaction holds the database's only write lock, so every id above the largest one
     before the insert is one of these rows.  (A multi-row ``VALUES … RETURNING`` statement of a
@@ -106,12 +155,11 @@ def insert_returning(model, columns: list[str], rows, returning: list[str]) -> l
     back = ", ".join(_quote(f.column) for f in _fields(model, returning))
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            found = []
-            sql = f"{_head(model, fields)} {_unnest(fields)} RETURNING {back}"
-            for start in range(0, len(rows), ARRAY_CHUNK):
-                cursor.execute(sql, _columns_of(rows[start : start + ARRAY_CHUNK], len(fields)))
-                found.extend(cursor.fetchall())
-            return found
+            written = [model._meta.pk, *fields]
+            positions = [written.index(f) for f in _fields(model, returning)]
+            rows = [(pk, *row) for pk, row in zip(_reserve_ids(cursor, model, len(rows)), rows, strict=True)]
+            _copy(cursor, table, written, rows)
+            return [tuple(row[p] for p in positions) for row in rows]
         if not connection.in_atomic_block:
             raise RuntimeError("insert_returning needs a transaction on SQLite")
         cursor.execute(f"SELECT COALESCE(MAX({pk}), 0) FROM {table}")
@@ -201,9 +249,12 @@ def rows_by_keys(model, key_columns: list[str], keys, columns: list[str]) -> lis
     return found
 
 
-def count_present(model, ids) -> int:
+def count_present(model, ids, lock: bool = False) -> int:
     """How many of ``ids`` (distinct primary keys) are rows of ``model``'s table: one statement, any number.
 
+    ``lock``: on PostgreSQL the rows found are locked against deletion until the transaction
+    ends (``FOR KEY SHARE``, the lock a foreign key's check takes), as SQLite's one write lock
+    keeps them.
     The ids travel as one parameter, a JSON array on SQLite (``json_each``) and an array on
     PostgreSQL, so neither Django nor the database parses thousands of placeholders.
     """
@@ -213,7 +264,8 @@ def count_present(model, ids) -> int:
     table, pk = _quote(model._meta.db_table), _quote(model._meta.pk.column)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(f"SELECT COUNT(*) FROM {table} WHERE {pk} = ANY(%s)", [ids])
+            locked = " FOR KEY SHARE" if lock else ""
+            cursor.execute(f"SELECT COUNT(*) FROM (SELECT 1 FROM {table} WHERE {pk} = ANY(%s){locked}) AS found", [ids])
         else:
             cursor.execute(
                 f"SELECT COUNT(*) FROM {table} WHERE {pk} IN (SELECT value FROM json_each(%s))", [json.dumps(ids)]

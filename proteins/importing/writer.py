@@ -203,19 +203,21 @@ class BatchWriter:
         if self.dry_run:
             return created, len(plan.to_update)
         timestamp = Interaction._meta.get_field("created_at").get_db_prep_save(now, connection)
-        self.insert_new_pairs(new_pairs, lookup_ids, plan.links, timestamp)
+        new_links = self.insert_new_pairs(new_pairs, lookup_ids, timestamp)
         update_rows(
             Interaction,
             ["small_scale", "version", "updated_at"],
             [(pk, s, v, timestamp) for pk, s, v, _ in plan.to_update],
         )
         self.count_interactions(new_pairs, plan.gained_small_scale)
+        self.write_links(Interaction, new_links, "interaction", new_owners=True)
         self.write_links(Interaction, plan.links, "interaction")
         grading.regrade(pk for pk, *_ in plan.to_update)
         return created, len(plan.to_update)
 
-    def insert_new_pairs(self, new_pairs, lookup_ids, links, timestamp):
-        """Insert the new interactions, unreviewed and graded; add their evidence links to ``links``."""
+    def insert_new_pairs(self, new_pairs, lookup_ids, timestamp):
+        """Insert the new interactions, unreviewed and graded; return their links, ``{kind: [(id, value id)]}``."""
+        links = defaultdict(list)
         columns = ["tf", "target", "organism", "small_scale", "confidence", "status", "version"]
         inserted = insert_returning(
             Interaction,
@@ -244,6 +246,7 @@ class BatchWriter:
                 links[attribute].extend(
                     (pk, value_id) for value_id in lookup_ids[attribute](getattr(evidence, attribute))
                 )
+        return links
 
     def confidence_of_new(self, evidence, lookup_ids):
         """A new interaction's confidence: from its evidence alone (unreviewed, no curated publication)."""
@@ -357,14 +360,20 @@ class BatchWriter:
             if name not in found:  # in a dry run: one planned id per name in any case
                 cache[name] = would_create.setdefault(name.lower(), next(self.new_ids))
 
-    def write_links(self, model, links, owner):
+    def write_links(self, model, links, owner, new_owners=False):
+        """Insert the evidence ``links`` (``{kind: [(owner id, value id)]}``) that are not stored yet.
+
+        ``new_owners``: the owners are rows of this transaction, so none of their links is stored
+        and no row can conflict (on PostgreSQL they are copied straight into the table).
+        """
         for attribute, field_name, column in EVIDENCE_KINDS:
             through = getattr(model, field_name).through
             # In the unique (owner, value) index's order: new owners have the largest ids, so their
             # rows are appended to it.  (The value index, if kept, is walked in random order.)
-            rows = sorted(links[attribute])
+            # Distinct: two spellings of one source are one link.
+            rows = sorted(set(links[attribute]))
             value = column.removesuffix("_id")
-            insert_rows(through, [owner, value], rows, ignore_conflicts=True)
+            insert_rows(through, [owner, value], rows, ignore_conflicts=not new_owners)
             self.remembered[through._meta.get_field(value).related_model].update(v for _owner, v in rows)
 
     def check_references(self):
@@ -376,10 +385,11 @@ class BatchWriter:
         names, publications, the run); the other ids are rows written in this transaction.  The
         batch holds SQLite's write lock, so none can be deleted between this check and the commit.
         A batch refused this way is applied again page by page with fresh caches.  (PostgreSQL
-        keeps its checks, run at the commit; this check gives the same outcome earlier.)
+        checks its foreign keys at the commit too, unless a large import set them aside
+        (``deferred_indexes``): then this check locks the rows it finds, as those checks would.)
         """
         for model, ids in self.remembered.items():
-            if count_present(model, ids) != len(ids):
+            if count_present(model, ids, lock=self.importer.indexes_deferred) != len(ids):
                 raise IntegrityError(f"a {model._meta.verbose_name} the pages refer to was deleted during the import")
 
     # Binding sites: owned by their TF's page, replaced with it.
