@@ -347,6 +347,10 @@ class Interaction(models.Model):
             models.Index(fields=["tf", "status", "target"], include=["id"], name="interaction_tf_status_target"),
             models.Index(fields=["target", "status", "tf"], include=["id"], name="interaction_target_status_tf"),
             models.Index(fields=["organism", "status"]),
+            # An organism's rows in id order: the API's keyset pages of one organism walk this index
+            # from the cursor on instead of sorting all the organism's rows (the status is read from
+            # it on PostgreSQL; SQLite reads 100 table rows).
+            models.Index(fields=["organism", "id"], include=["status"], name="interaction_organism_id"),
             # The review queue: one status, newest or oldest first, read in index order.
             models.Index(fields=["status", "updated_at"], name="interaction_status_updated"),
         ]

@@ -68,10 +68,15 @@ class ProteinQuerySet(models.QuerySet):
         text = text.strip()
         if not text:
             return self.none()
-        return self.filter(Q(pk__in=self.identified_ids([text])) | Q(gene_name__icontains=text))
+        # One more branch of identified_ids' UNION rather than an OR beside it: PostgreSQL reads
+        # it from the gene names' trigram index, which an OR with a subquery would not let it.
+        containing = self.model._default_manager.order_by().filter(gene_name__icontains=text)
+        return self.filter(pk__in=self.identified_ids([text], also=[containing.values_list("pk", flat=True)]))
 
-    def identified_ids(self, terms) -> models.QuerySet:
+    def identified_ids(self, terms, also=()) -> models.QuerySet:
         """The ids of the proteins ``terms`` identify (``identified_by``): a subquery, or a list once read.
+
+        ``also``: querysets of more ids (``values_list("pk", flat=True)``) to add to them.
 
         One lookup per kind of identifier, joined by UNION: each is read from its own index
         (accession, upper-case gene name, the joined names' partial index, NCBI Gene id),
@@ -92,6 +97,7 @@ class ProteinQuerySet(models.QuerySet):
         if gene_ids:
             gene_id_rows = self.model._meta.get_field("gene_ids").related_model.objects.order_by()
             ids.append(gene_id_rows.filter(gene_id__in=gene_ids).values_list("protein_id", flat=True))
+        ids.extend(also)
         return ids[0].union(*ids[1:])
 
     def ids_by_symbol(self, symbols) -> dict[str, list[int]]:
