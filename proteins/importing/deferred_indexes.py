@@ -113,7 +113,12 @@ def defer(run: ImportRun | None = None) -> list[str]:
             with connection.cursor() as cursor:
                 cursor.execute(f"DROP INDEX {quote(name)}")
             names.append(name)
-        for table, name, definition in deferrable_foreign_keys():
+        foreign_keys = deferrable_foreign_keys()
+        if foreign_keys:
+            with connection.cursor() as cursor:
+                # As in ``restore``: no table is altered with foreign-key checks pending.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        for table, name, definition in foreign_keys:
             sql = f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} {definition}"
             DeferredIndex.objects.create(name=name, table=table, sql=sql, run=run)
             with connection.cursor() as cursor:
