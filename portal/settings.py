@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "django_rq",  # the Redis backend's worker; installed either way, so the migrations never differ
     "proteins",
     "curation",
+    "releases",
 ]
 
 MIDDLEWARE = [
