@@ -150,6 +150,12 @@ STORAGES = {
         if DEBUG
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
+    # Release files (``releases``): written once when a release is published, then served at stable
+    # addresses. Files on disk by default; a deployment may set an object store's backend here.
+    "releases": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": os.environ.get("RELEASES_DIR", BASE_DIR / "var" / "releases")},
+    },
 }
 
 LOGGING = {

@@ -137,3 +137,14 @@ def curator(db):
 def reviewer(db):
     """A reviewer (staff, group "reviewer")."""
     return staff("rosalind", "reviewer")
+
+
+@pytest.fixture
+def release_storage(settings, tmp_path):
+    """Release files go to a folder of the test's own (``STORAGES["releases"]``); returns it."""
+    folder = tmp_path / "releases"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "releases": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": folder}},
+    }
+    return folder
