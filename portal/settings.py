@@ -213,6 +213,9 @@ if REDIS_URL:
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
 else:
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# The worker deletes the task backend's records of jobs finished this many days ago (the database
+# backend's; RQ expires its own). The project's ``Job`` rows, what the admin lists, are kept.
+TASK_RESULTS_KEEP_DAYS = int(os.environ.get("TASK_RESULTS_KEEP_DAYS", 14))
 # A confirmed spreadsheet import of more rows than this runs as a job; smaller ones in the request.
 JOBS_SPREADSHEET_ROWS = int(os.environ.get("JOBS_SPREADSHEET_ROWS", 300))
 

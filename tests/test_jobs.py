@@ -3,6 +3,7 @@ the worker (``run_worker --once``, in this process: see ``tests/jobs.py``)."""
 
 import csv
 import io
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from portal.jobs import worker_last_seen
 from proteins.importing.report import ImportReport
@@ -256,3 +258,18 @@ def test_recount_in_the_background_is_run_by_the_worker_which_says_it_was_seen(d
     assert job.result.startswith("Counted the interactions of")
     assert Protein.objects.filter(target_count__gt=0).exists()
     assert worker_last_seen() >= before
+
+
+def test_the_worker_prunes_old_finished_task_results_and_keeps_the_jobs(db, fixture_pages, settings):
+    call_command("recount_interactions", "--background", verbosity=0)
+    run_queued_jobs()
+    call_command("recount_interactions", "--background", verbosity=0)
+    run_queued_jobs()
+    old, recent = DBTaskResult.objects.order_by("enqueued_at")
+    DBTaskResult.objects.filter(pk=old.pk).update(finished_at=timezone.now() - timedelta(days=15))
+    settings.TASK_RESULTS_KEEP_DAYS = 14
+
+    run_queued_jobs()
+
+    assert list(DBTaskResult.objects.values_list("pk", flat=True)) == [recent.pk]
+    assert Job.objects.filter(kind=Job.Kind.RECOUNT, state=Job.State.DONE).count() == 2

@@ -1,3 +1,4 @@
+import itertools
 import threading
 import time
 
@@ -20,6 +21,7 @@ class Command(BaseCommand):
 
     def handle(self, *, once, verbosity, **options):
         jobs.beat()
+        jobs.prune_task_results()
         if not once:
             threading.Thread(target=keep_beating, daemon=True, name="worker heartbeat").start()
         if settings.TASKS["default"]["BACKEND"] == "django_tasks_rq.RQBackend":
@@ -32,8 +34,12 @@ class Command(BaseCommand):
 
 
 def keep_beating():
-    """Beat while the process lives (the thread is a daemon: it ends with the worker)."""
-    while True:
+    """Beat while the process lives (the thread is a daemon: it ends with the worker), and prune the
+    finished tasks' results every ``PRUNE_SECONDS``."""
+    beats_per_prune = jobs.PRUNE_SECONDS // jobs.BEAT_SECONDS
+    for count in itertools.count(1):
         time.sleep(jobs.BEAT_SECONDS)
         jobs.beat()
-        connection.close()  # this thread's own connection (the database cache), not the worker's
+        if count % beats_per_prune == 0:
+            jobs.prune_task_results()
+        connection.close()  # this thread's own connection (the database cache, the pruning), not the worker's
