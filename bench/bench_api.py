@@ -7,8 +7,8 @@ Fills a database with ``--rows`` interactions (bulk inserts: COPY on PostgreSQL,
 on SQLite; reused by later runs unless ``--refill``), then, each in a fresh process so that its
 peak memory is its own:
 
-a. streams ``GET /api/interactions/?format=tsv`` and ``?format=mitab`` (the whole table) through
-   Django's request handler (in process, no HTTP server) and reports rows/s, MB/s, the peak
+a. streams ``GET /api/interactions/?format=tsv``, ``?format=mitab`` and ``?format=decoupler`` (the
+   whole table) through Django's request handler (in process, no HTTP server) and reports rows/s, MB/s, the peak
    resident memory, and how much it grew between the first 100,000 rows and the last;
 b. times ``--json-requests`` JSON pages of 100 interactions (cursors at random places, and with
    filters: a TF, the largest organism, the other one, an organism and a source database) and
@@ -54,7 +54,7 @@ METHODS = [
     "luciferase reporter assay",
 ]
 PUBLICATIONS = 50_000
-FORMATS = ("tsv", "mitab")
+FORMATS = ("tsv", "mitab", "decoupler")
 GOAL_TSV_ROWS_PER_SECOND = 100_000
 GOAL_JSON_P95_MS = 50
 RNG_SEED = 1

@@ -4,7 +4,8 @@ Both are stored on the interaction and follow from its evidence and its curation
 below, each in one place:
 
 * ``decide_mode``: the mode (activation, repression, dual, unknown) and how it was decided;
-* ``CONFIDENCE_LEVELS`` / ``confidence_level``: the level, A (most trusted) to E.
+* ``CONFIDENCE_LEVELS`` / ``confidence_level``: the level, A (most trusted) to E, and the
+  weight each level gives an interaction in the decoupler network (``CONFIDENCE_WEIGHTS``).
 
 ``regrade(ids)`` applies both to interactions whose evidence, statements or status changed,
 with a fixed number of queries per few thousand interactions.  Every writer calls it: the
@@ -94,33 +95,46 @@ class Facts:
 class Level:
     level: str
     meaning: str
+    weight: float  # an interaction's weight in the decoupler network, before its mode's sign
     holds: Callable[[Facts], bool]
 
 
-# The first level whose condition holds is the interaction's.
+# The first level whose condition holds is the interaction's.  Weights: 1 / the level's rank (A 1,
+# B 1/2, ... to 4 decimals), the weights decoupler's own DoRothEA loader gives levels A-D.
 CONFIDENCE_LEVELS = [
     Level(
         "A",
         "approved by a reviewer, and supported by small-scale experiments or a curated publication",
+        1.0,
         lambda f: f.approved and (f.small_scale or f.curated_publications > 0),
     ),
     Level(
         "B",
         "approved by a reviewer; or small-scale experiments reported by at least two source databases",
+        0.5,
         lambda f: f.approved or (f.small_scale and f.sources >= 2),
     ),
     Level(
         "C",
         "small-scale experiments, or a curated publication, or at least three source databases",
+        0.3333,
         lambda f: f.small_scale or f.curated_publications > 0 or f.sources >= 3,
     ),
     Level(
         "D",
         "two source databases, or two detection methods",
+        0.25,
         lambda f: f.sources >= 2 or f.methods >= 2,
     ),
-    Level("E", "one source database and one high-throughput method (e.g. a single ChIP-seq study)", lambda f: True),
+    Level(
+        "E",
+        "one source database and one high-throughput method (e.g. a single ChIP-seq study)",
+        0.2,
+        lambda f: True,
+    ),
 ]
+# The weights alone, for the decoupler network's writer (``proteins.networks``, which reads no Django).
+CONFIDENCE_WEIGHTS = {level.level: level.weight for level in CONFIDENCE_LEVELS}
 
 
 def confidence_level(facts: Facts) -> str:

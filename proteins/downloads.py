@@ -1,11 +1,11 @@
 """Downloads of interactions and binding sites, for the public site and the API alike.
 
 One registry of formats (``FORMATS``: media type, file extension, file name, what the format
-holds and the option it takes, such as GMT's ``by``) and one way to stream a file
+holds and the option it takes, such as GMT's and the decoupler network's ``by``) and one way to stream a file
 (``streamed_file``): the downloads page's organism files, an entry page's tables and the API's
 streamed formats all go through them.  Rows are read a chunk at a time
-(``proteins.selectors.streams``) and written by the pure writers of ``proteins.exports`` and
-``proteins.psi_mi``, so memory stays flat however large the file.
+(``proteins.selectors.streams``) and written by the pure writers of ``proteins.exports``,
+``proteins.psi_mi`` and ``proteins.networks``, so memory stays flat however large the file.
 """
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -15,9 +15,11 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, StreamingHttpResponse
 from django.urls import reverse
 
-from . import exports, psi_mi
+from curation.grading import CONFIDENCE_WEIGHTS
+
+from . import exports, networks, psi_mi
 from .models import Interaction, Organism, Protein
-from .selectors.streams import binding_site_records, interaction_records
+from .selectors.streams import binding_site_records, interaction_records, interaction_records_grouped
 
 CHARSET = "utf-8"
 BLOCK_CHARACTERS = 64 * 1024
@@ -50,6 +52,10 @@ GMT_KEY = Option(
     "by",
     dict(zip(exports.GMT_KEYS, ("by UniProt", "by NCBI Gene id", "by gene name"), strict=True)),
 )
+WEIGHTS_TEXT = ", ".join(
+    f"{level} {networks.weight_text('activation', level, CONFIDENCE_WEIGHTS)}" for level in CONFIDENCE_WEIGHTS
+)
+NETWORK_KEY = Option("by", dict(zip(networks.NETWORK_KEYS, ("by gene name", "by UniProt"), strict=True)))
 
 Lines = Callable[[QuerySet, HttpRequest, str | None], Iterator[str]]
 
@@ -100,6 +106,19 @@ def gmt_lines(queryset: QuerySet, request: HttpRequest, key: str | None) -> Iter
     return exports.gmt(records, key, entry_url=entry_url)
 
 
+def decoupler_lines(queryset: QuerySet, request: HttpRequest, key: str | None) -> Iterator[str]:
+    """The decoupler network of ``queryset``'s interactions, its nodes by ``key`` (``NETWORK_KEY``).
+
+    By gene name, the TFs that share one are read together (the writer merges their pairs); by
+    UniProt accession, each TF is its own source.
+    """
+    if key == "uniprot":
+        records = interaction_records(queryset, by_tf=True)
+    else:
+        records = interaction_records_grouped(queryset, networks.network_node)
+    return networks.decoupler_network(records, CONFIDENCE_WEIGHTS, key)
+
+
 def ndjson_lines(queryset: QuerySet, request: HttpRequest, choice: str | None) -> Iterator[str]:
     return exports.ndjson(interaction_records(queryset, dates=True))
 
@@ -135,6 +154,21 @@ FORMATS = {
             option=GMT_KEY,
         ),
         DownloadFormat(
+            "decoupler",
+            "text/tab-separated-values",
+            "decoupler.tsv",
+            "A decoupler network (its net argument): a header line, then one row per TF-target pair with the "
+            "columns source, target, weight, mode, confidence, mode_decision, resources (source databases) and "
+            "references (PubMed ids); weight is the sign of the mode (repression -1, any other +1) times the "
+            f"weight of the confidence level ({WEIGHTS_TEXT}). Nodes by gene name (by=name, the default: "
+            "a protein's first symbol, its UniProt accession if it has none) or UniProt accession (by=uniprot). "
+            "No pair appears twice: interactions whose names make one pair are one row, graded as the most "
+            "trusted of them, with the unions of their resources and references.",
+            decoupler_lines,
+            organism_file="{organism}_network_by_{choice}",
+            option=NETWORK_KEY,
+        ),
+        DownloadFormat(
             "ndjson",
             "application/x-ndjson",
             "ndjson",
@@ -143,7 +177,7 @@ FORMATS = {
         ),
     )
 }
-ORGANISM_FORMATS = ("tsv", "mitab", "gmt")  # the files of the downloads page
+ORGANISM_FORMATS = ("tsv", "mitab", "gmt", "decoupler")  # the files of the downloads page
 
 
 def streamed_file(lines: Iterable[str], content_type: str, file_name: str) -> StreamingHttpResponse:

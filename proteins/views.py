@@ -137,6 +137,8 @@ def downloads(request):
             "organisms": counts.organism_summaries(),
             "help": SitePage.objects.filter(slug="download-help").first(),
             "gmt_keys": download_files.GMT_KEY.labels,
+            "network_keys": download_files.NETWORK_KEY.labels,
+            "network_weights": pages.network_weights(),
         },
     )
 
@@ -172,5 +174,6 @@ def api_guide(request):
             "api": request.build_absolute_uri(reverse("api:api-root")),
             "anon_rate": settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].get("anon"),
             "gmt_keys": download_files.GMT_KEY.labels,
+            "network_keys": download_files.NETWORK_KEY.labels,
         },
     )

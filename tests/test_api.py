@@ -474,7 +474,8 @@ def test_gmt_has_one_line_per_tf_with_its_targets(client, tflink):
 
 def test_one_interaction_can_be_fetched_in_every_format(client, world):
     pk = world[2].pk
-    for file_format, start in (("tsv", "UniprotID.TF"), ("mitab", "#ID(s)"), ("gmt", "TP53_P04637\t"), ("ndjson", "{")):
+    starts = {"tsv": "UniprotID.TF", "mitab": "#ID(s)", "gmt": "TP53_P04637\t", "ndjson": "{", "decoupler": "source\t"}
+    for file_format, start in starts.items():
         response, text = streamed(client, f"/api/interactions/{pk}/?format={file_format}")
         assert text.startswith(start), file_format
         assert response["Content-Disposition"].startswith(f'attachment; filename="interaction_{pk}.')
@@ -594,6 +595,7 @@ def test_organisms_sources_and_methods_list_the_names_the_filters_take(client, w
         ("tff=TP53", "tff"),
         ("format=xml", "format"),
         ("format=gmt&by=colour", "by"),
+        ("format=decoupler&by=gene_id", "by"),
         ("format=tsv&pmid=abc", "pmid"),
     ],
 )
@@ -691,7 +693,9 @@ def test_openapi_schema_describes_every_endpoint_filter_and_format(client):
         "by",
     ):
         assert parameters[name]["description"], name
-    assert set(parameters["format"]["schema"]["enum"]) == {"json", "tsv", "mitab", "gmt", "ndjson"}
+    assert set(parameters["format"]["schema"]["enum"]) == {"json", "tsv", "mitab", "gmt", "ndjson", "decoupler"}
+    assert set(parameters["by"]["schema"]["enum"]) == {"uniprot", "gene_id", "name"}
+    assert "`format=decoupler` only: `name` (by gene name), `uniprot` (by UniProt)" in parameters["by"]["description"]
     assert re.fullmatch(parameters["confidence"]["schema"]["pattern"], "A,B")
     assert not re.fullmatch(parameters["mode"]["schema"]["pattern"], "up")
     fields = schema["components"]["schemas"]["Interaction"]["properties"]
@@ -792,10 +796,14 @@ def test_a_records_address_refuses_any_parameter_but_format_with_400_json(client
     get_json(client, f"{url}?format=json")
 
 
-def test_by_without_the_gmt_format_is_400_on_the_list_and_taken_with_it(client, world):
+def test_by_without_the_gmt_or_decoupler_format_is_400_on_the_list_and_taken_with_them(client, world):
     body = get_json(client, "/api/interactions/?tf=TP53&by=name", status=400)
 
-    assert body["detail"] == {"by": ["Only the gmt format takes by: add format=gmt."]}
+    message = "Only the gmt and decoupler formats take by: add format=gmt or format=decoupler."
+    assert body["detail"] == {"by": [message]}
+    assert get_json(client, "/api/interactions/?tf=TP53&by=name&format=tsv", status=400)["detail"] == {"by": [message]}
+    _response, text = streamed(client, "/api/interactions/?tf=TP53&format=decoupler&by=uniprot")
+    assert {line.split("\t")[0] for line in text.splitlines()[1:]} == {"P04637"}
     _response, text = streamed(client, f"/api/interactions/{world[1].pk}/?format=gmt&by=name")
     assert text.split("\t")[0] == "TP53_P04637"
     _response, text = streamed(client, "/api/interactions/?tf=TP53&by=gene_id", HTTP_ACCEPT="text/x-gmt")

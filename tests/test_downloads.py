@@ -1,16 +1,21 @@
 """Downloads as a bioinformatician receives them: streamed files whose rows equal the database."""
 
+import io
+
 import pandas
 import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from curation.grading import CONFIDENCE_WEIGHTS
 from proteins.downloads import FORMATS
 from proteins.importing.run import import_pages
 from proteins.models import BindingSite, Interaction, Protein
+from proteins.networks import NETWORK_COLUMNS, network_node
 from proteins.pages import Evidence
 from proteins.parser import BINDING_SITE_DOWNLOAD_COLUMNS
+from proteins.selectors.streams import interaction_records_grouped
 from proteins.tables import parse_binding_site_table, parse_interaction_table
 from tests.modes import give_modes
 from tests.quirk_pages import IN_VITRO_SITE, LOCATED_SITE, page_text, write_page
@@ -144,9 +149,11 @@ def test_site_and_api_serve_each_format_with_one_media_type(client, sample):
         "mitab": ("text/x-psi-mitab; charset=utf-8", "mitab.txt"),
         "gmt": ("text/x-gmt; charset=utf-8", "gmt"),
         "ndjson": ("application/x-ndjson; charset=utf-8", "ndjson"),
+        "decoupler": ("text/tab-separated-values; charset=utf-8", "decoupler.tsv"),
     }
     names = {"tsv": "Caenorhabditis_elegans_interactions.tsv", "mitab": "Caenorhabditis_elegans_interactions.mitab.txt"}
     names["gmt"] = "Caenorhabditis_elegans_targets_by_uniprot.gmt"
+    names["decoupler"] = "Caenorhabditis_elegans_network_by_name.decoupler.tsv"
     for file_format, name in names.items():
         site, _text = download(client, f"/downloads/6239/interactions.{file_format}")
         api, _text = download(client, f"/api/interactions/?organism=6239&format={file_format}")
@@ -157,6 +164,7 @@ def test_site_and_api_serve_each_format_with_one_media_type(client, sample):
 
 def test_unknown_gmt_key_and_unknown_organism_are_404(client, sample):
     assert client.get("/downloads/6239/interactions.gmt?by=colour").status_code == 404
+    assert client.get("/downloads/6239/interactions.decoupler?by=gene_id").status_code == 404
     assert client.get("/downloads/1/interactions.tsv").status_code == 404
     assert client.get("/protein/P99999/tfs.tsv").status_code == 404
 
@@ -195,6 +203,8 @@ def test_downloads_page_lists_every_file_with_row_counts(client, sample):
         assert f"/downloads/{taxon}/interactions.tsv" in html
         assert f"/downloads/{taxon}/interactions.mitab" in html
         assert f"/downloads/{taxon}/interactions.gmt?by=gene_id" in html
+        assert f"/downloads/{taxon}/interactions.decoupler?by=name" in html
+        assert f"/downloads/{taxon}/interactions.decoupler?by=uniprot" in html
     human = Interaction.objects.filter(organism__taxon_id=9606).count()
     assert f'<td class="num">{human}</td>' in html
 
@@ -322,3 +332,139 @@ def test_protein_table_ends_with_mode_and_confidence_and_still_reads_back(client
     row = table.set_index("UniprotID.TF").loc[tf]
     assert (row["Mode"], row["Confidence"]) == (interaction.mode, interaction.confidence)
     assert tf in {row.partner_accession for row in parse_interaction_table(path, "tfs")}
+
+
+# The decoupler network (the writer's rules: tests/test_exports.py; decoupler itself: tests/test_real_clients.py).
+
+
+def network_of(client, url):
+    _response, text = download(client, url)
+    return pandas.read_csv(io.StringIO(text), sep="\t", keep_default_na=False)
+
+
+def expected_network(taxon, key="name"):
+    """{(source, target): (weight, mode, confidence, mode_decision, resources, references)} of the
+    organism's public interactions, from the database and the documented rules, none of them merged."""
+
+    def node(protein):
+        symbols = [symbol.strip() for symbol in protein.gene_name.split(";") if symbol.strip() not in ("", "-")]
+        return symbols[0] if key == "name" and symbols else protein.accession
+
+    signs = {"activation": 1, "repression": -1, "dual": 1, "unknown": 1}
+    rows = {}
+    for interaction in Interaction.objects.public().filter(organism__taxon_id=taxon).with_evidence():
+        pair = (node(interaction.tf), node(interaction.target))
+        assert pair not in rows, pair
+        rows[pair] = (
+            signs[interaction.mode] * CONFIDENCE_WEIGHTS[interaction.confidence],
+            interaction.mode,
+            interaction.confidence,
+            interaction.mode_decision,
+            ";".join(sorted(source.name for source in interaction.source_databases.all())) or "-",
+            ";".join(str(pmid) for pmid in sorted(p.pmid for p in interaction.publications.all())) or "-",
+        )
+    return rows
+
+
+def network_rows(table):
+    return {
+        (row.source, row.target): (
+            row.weight,
+            row.mode,
+            row.confidence,
+            row.mode_decision,
+            row.resources,
+            str(row.references),
+        )
+        for row in table.itertuples()
+    }
+
+
+@pytest.mark.parametrize("key", ["name", "uniprot"])
+def test_organism_network_has_one_row_per_public_interaction_weighted_by_mode_and_confidence(client, graded, key):
+    rejected = Interaction.objects.filter(organism__taxon_id=6239).exclude(pk__in=[i.pk for i in graded.values()])
+    Interaction.objects.filter(pk=rejected.order_by("pk").first().pk).update(status="rejected")
+
+    table = network_of(client, f"/downloads/6239/interactions.decoupler?by={key}")
+
+    assert list(table.columns) == list(NETWORK_COLUMNS)
+    assert str(table["weight"].dtype) == "float64"
+    assert network_rows(table) == expected_network(6239, key)
+    assert len(table) == 114  # C. elegans' 115 interactions, less the rejected one
+    weights = dict(zip(zip(table.source, table.target, strict=True), table.weight, strict=True))
+    modes = {interaction.mode: interaction for interaction in graded.values()}
+    repressed = modes["repression"]
+    pair = (
+        (repressed.tf.gene_name, repressed.target.gene_name)
+        if key == "name"
+        else (
+            repressed.tf.accession,
+            repressed.target.accession,
+        )
+    )
+    assert weights[pair] == -CONFIDENCE_WEIGHTS[repressed.confidence] < 0
+
+
+def test_network_merges_pairs_that_proteins_sharing_a_name_make_and_writes_each_pair_once(client, graded):
+    # A second entry of him-1 (the TF) and of one of its targets, under the same names.
+    him1 = Protein.objects.get(accession="O01789")
+    target = Interaction.objects.filter(tf=him1).exclude(target__gene_name="").order_by("pk").first().target
+    twin_tf = Protein.objects.create(accession="Q9XTEST", gene_name=f"{him1.gene_name};him-1b", organism=him1.organism)
+    twin_target = Protein.objects.create(accession="Q9YTEST", gene_name=target.gene_name, organism=target.organism)
+    Interaction.objects.create(tf=twin_tf, target=target, organism=him1.organism, confidence="A", mode="repression")
+    Interaction.objects.create(tf=him1, target=twin_target, organism=him1.organism, confidence="E")
+
+    table = network_of(client, "/downloads/6239/interactions.decoupler")
+
+    assert not table.duplicated(["source", "target"]).any()
+    assert len(table) == 115  # two interactions more, on pairs already there
+    row = table.set_index(["source", "target"]).loc[(him1.gene_name, target.gene_name)]
+    assert (row["weight"], row["mode"], row["confidence"]) == (-1.0, "repression", "A")  # the most trusted speaks
+    by_uniprot = network_of(client, "/downloads/6239/interactions.decoupler?by=uniprot")
+    assert len(by_uniprot) == 117  # by accession, nothing to merge
+    pairs = set(zip(by_uniprot.source, by_uniprot.target, strict=True))
+    assert {("Q9XTEST", target.accession), ("O01789", "Q9YTEST")} <= pairs
+
+
+def test_network_download_queries_are_per_chunk_not_per_tf_nor_per_row(client, sample):
+    # Many TFs sharing a few names: the TFs of one name are read together, without a query per TF.
+    human_tfs = Protein.objects.filter(interactions_as_tf__organism__taxon_id=9606).distinct().order_by("pk")
+    for number, tf in enumerate(human_tfs):
+        Protein.objects.filter(pk=tf.pk).update(gene_name=f"SHARED{number % 7}")
+    rows = Interaction.objects.filter(organism__taxon_id=9606).count()
+
+    with CaptureQueriesContext(connection) as queries:
+        table = network_of(client, "/downloads/9606/interactions.decoupler")
+
+    assert rows > 600
+    assert len(table) == len(table.drop_duplicates(["source", "target"])) < 30  # 7 TF names, a few targets
+    # The organism; each TF's rows counted, the TFs named; one batch (a short chunk): its rows, their
+    # proteins and gene ids, three kinds of evidence; once, the names of organisms, sources and methods.
+    assert len(queries) <= 12
+
+
+def test_grouped_stream_reads_each_record_once_with_the_tfs_of_one_name_together(sample, django_assert_max_num_queries):
+    interactions = Interaction.objects.public().filter(organism__taxon_id=9606)
+    tfs = list(Protein.objects.filter(interactions_as_tf__in=interactions).distinct().order_by("pk"))
+    for number, tf in enumerate(tfs):
+        Protein.objects.filter(pk=tf.pk).update(gene_name=f"NAME{number % 40:02d}")
+
+    # Two queries (counts, names), then for each batch of whole names (at most 100 rows, so fewer than
+    # 2 * rows / 100 + 1 batches) its rows, their proteins and gene ids, three kinds of evidence; once,
+    # the names of organisms, sources and methods: far fewer than one per TF.
+    batches = 2 * interactions.count() // 100 + 1
+    with django_assert_max_num_queries(2 + 6 * batches + 3):
+        records = list(interaction_records_grouped(interactions, network_node, chunk_size=100))
+
+    assert sorted(record.id for record in records) == sorted(interactions.values_list("pk", flat=True))
+    names = [record.tf_name for record in records]
+    assert names == sorted(names)  # each name's records together, the names in order
+
+
+def test_downloads_page_documents_the_networks_weights_from_the_one_table(client, sample):
+    html = client.get("/downloads/").content.decode()
+
+    assert 'id="decoupler"' in html
+    for level, weight in CONFIDENCE_WEIGHTS.items():
+        assert f'<tr><td>{level}</td><td class="num">{float(weight)}</td></tr>' in html
+    assert "repression\ncounts <code>-1</code>; activation <code>+1</code>, and so do dual" in html

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from curation.grading import CONFIDENCE_LEVELS, CONFIDENCE_WEIGHTS
 from proteins.exports import (
     TFLINK_COLUMNS,
     InteractionRecord,
@@ -21,6 +22,7 @@ from proteins.exports import (
     partner_tsv,
     tflink_tsv,
 )
+from proteins.networks import NETWORK_COLUMNS, decoupler_network
 from proteins.psi_mi import MITAB28_COLUMNS, mitab28
 from proteins.tables import parse_interaction_table, parse_page_file
 
@@ -507,6 +509,136 @@ def test_gmt_fields_hold_no_whitespace_each_run_becomes_an_underscore():
     assert all(field.split() == [field] for field in row)
 
 
+# The decoupler network
+
+
+def network(records, key="name"):
+    """The network's rows as dicts by column, the way a script reading its header sees them."""
+    header, *rows = table(decoupler_network(records, CONFIDENCE_WEIGHTS, key))
+    assert header == list(NETWORK_COLUMNS)
+    return [dict(zip(header, row, strict=True)) for row in rows]
+
+
+def test_network_writes_one_row_per_pair_with_decouplers_columns_then_the_grades_and_evidence():
+    graded = record(mode="repression", mode_decision="reviewer", confidence="B")
+
+    assert network([graded]) == [
+        {
+            "source": "TP53",
+            "target": "BAX",
+            "weight": "-0.5",
+            "mode": "repression",
+            "confidence": "B",
+            "mode_decision": "reviewer",
+            "resources": "GTRD;ReMap;TRRUST",
+            "references": "27924024;29087512",
+        }
+    ]
+
+
+@pytest.mark.parametrize(
+    ("mode", "confidence", "weight"),
+    [
+        ("activation", "A", "1.0"),
+        ("repression", "A", "-1.0"),
+        ("repression", "C", "-0.3333"),
+        ("activation", "D", "0.25"),
+        ("dual", "B", "0.5"),  # dual counts +1, as decoupler's DoRothEA loader counts a tie
+        ("unknown", "E", "0.2"),  # unknown counts +1, as decoupler counts an unsigned interaction
+    ],
+)
+def test_network_weight_is_the_modes_sign_times_the_confidence_levels_weight(mode, confidence, weight):
+    (row,) = network([record(mode=mode, confidence=confidence)])
+
+    assert row["weight"] == weight
+
+
+def test_confidence_weights_are_one_per_level_falling_from_a_to_e():
+    assert list(CONFIDENCE_WEIGHTS) == [level.level for level in CONFIDENCE_LEVELS] == list("ABCDE")
+    weights = list(CONFIDENCE_WEIGHTS.values())
+    assert weights[0] == 1.0 and weights == sorted(weights, reverse=True) and weights[-1] > 0
+
+
+def test_network_nodes_are_first_symbols_or_accessions_without_a_name():
+    records = [
+        record(target_accession="P09588", target_name="his-3;his-7"),
+        record(target_accession="Q9GZV5", target_name=""),
+        record(target_accession="Q00001", target_name="-"),
+        replace(MYC_TARGETS[0], tf_name=""),
+    ]
+
+    assert [(row["source"], row["target"]) for row in network(records)] == [
+        ("TP53", "Q00001"),
+        ("TP53", "Q9GZV5"),
+        ("TP53", "his-3"),
+        ("P01106", "TP53"),
+    ]
+    assert [(row["source"], row["target"]) for row in network(records, "uniprot")] == [
+        ("P04637", "P09588"),
+        ("P04637", "Q00001"),
+        ("P04637", "Q9GZV5"),
+        ("P01106", "P04637"),
+    ]
+
+
+def test_network_merges_interactions_whose_names_make_one_pair_speaking_as_the_most_trusted():
+    # Two UniProt entries of one gene name among TP53's targets, and a second TF entry named TP53.
+    weak = record(id=1, target_accession="Q00002", mode="activation", confidence="E", pmids=(3,))
+    trusted = record(
+        id=2,
+        target_accession="Q00001",
+        mode="repression",
+        mode_decision="reviewer",
+        confidence="B",
+        source_databases=("Portal",),
+        pmids=(2, 1),
+    )
+    other_entry = record(id=3, tf_accession="P99999", mode="activation", confidence="C", pmids=(1,))
+
+    (row,) = network([weak, trusted, other_entry])
+
+    assert (row["source"], row["target"]) == ("TP53", "BAX")
+    assert (row["weight"], row["mode"], row["confidence"], row["mode_decision"]) == (
+        "-0.5",
+        "repression",
+        "B",
+        "reviewer",
+    )
+    assert row["resources"] == "GTRD;Portal;ReMap;TRRUST"
+    assert row["references"] == "1;2;3"
+
+
+def test_network_merge_prefers_a_known_mode_then_the_lowest_accessions_among_equally_trusted():
+    unknown = record(id=1, target_accession="Q00001", mode="unknown", confidence="C")
+    activation = record(id=2, target_accession="Q00009", mode="activation", confidence="C")
+    repression = record(id=3, target_accession="Q00005", mode="repression", confidence="C")
+
+    (row,) = network([unknown, activation, repression])
+    (reversed_row,) = network([repression, activation, unknown])
+
+    assert row["mode"] == reversed_row["mode"] == "repression"  # Q00005 before Q00009; unknown never speaks
+
+
+def test_network_never_writes_a_pair_twice_even_when_names_differ_only_by_a_line_break():
+    records = [record(id=1, target_name="B\tAX"), record(id=2, target_accession="Q00001", target_name="B AX")]
+
+    rows = network(records)
+
+    assert [(row["source"], row["target"]) for row in rows] == [("TP53", "B AX")]
+
+
+def test_network_refuses_records_not_grouped_by_source():
+    records = TP53_TARGETS[:1] + MYC_TARGETS + TP53_TARGETS[1:]
+
+    with pytest.raises(ValueError, match="grouped by source: TP53"):
+        list(decoupler_network(records, CONFIDENCE_WEIGHTS))
+
+
+def test_network_refuses_an_unknown_key():
+    with pytest.raises(ValueError, match="key must be one of name, uniprot"):
+        next(decoupler_network(TP53_TARGETS, CONFIDENCE_WEIGHTS, "gene_id"))
+
+
 # NDJSON
 
 
@@ -551,6 +683,7 @@ WRITERS = {
     "mitab28": mitab28,
     "gmt": lambda records: gmt(records, "uniprot"),
     "ndjson": ndjson,
+    "decoupler_network": lambda records: decoupler_network(records, CONFIDENCE_WEIGHTS),
 }
 
 
@@ -564,7 +697,8 @@ def records_then_failure():
 
 # Lines written before the failure: every record's row after the header; for GMT, the TP53 set
 # (complete once the MYC record arrives), while MYC's set is still open.
-LINES_BEFORE_FAILURE = {"tflink_tsv": 5, "partner_tsv": 5, "mitab28": 5, "gmt": 1, "ndjson": 4}
+# The network: its header and TP53's one row (three targets of one name), complete once MYC's record arrives.
+LINES_BEFORE_FAILURE = {"tflink_tsv": 5, "partner_tsv": 5, "mitab28": 5, "gmt": 1, "ndjson": 4, "decoupler_network": 2}
 
 
 @pytest.mark.parametrize("name", WRITERS)
@@ -585,6 +719,7 @@ def many_records(count):
         yield record(
             id=number,
             tf_accession=f"P{number // 1000:05d}",
+            tf_name=f"TF{number // 1000}",
             target_accession=f"Q{number % 500:05d}",
             target_name=f"GENE{number % 500}",
         )

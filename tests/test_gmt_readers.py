@@ -14,6 +14,7 @@ from django.core.cache import cache
 
 from proteins.importing.run import import_pages
 from proteins.models import Interaction, Organism, Protein
+from tests.real_clients import gmt_problems
 
 pytestmark = pytest.mark.django_db
 
@@ -99,3 +100,36 @@ def test_every_set_of_the_api_download_of_all_organisms_reads_back_as_the_tfs_ta
     assert {name: sorted(members) for name, members in sets.items()} == expected_sets(key)
     # Rat's and mouse's Thra are two sets, neither lost to the other.
     assert {"Thra_P63059", "Thra_P63058"} <= set(sets)
+
+
+def gmt_files(client, tmp_path, key):
+    """Every organism's GMT download and the API's file of all organisms, by ``key``: {url: path}."""
+    urls = [
+        f"/downloads/{organism.taxon_id}/interactions.gmt?by={key}"
+        for organism in Organism.objects.filter(interactions__isnull=False).distinct()
+    ] + [f"/api/interactions/?format=gmt&by={key}"]
+    return {url: download_to(client, url, tmp_path / f"{number}.gmt") for number, url in enumerate(urls)}
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_each_gmt_line_is_a_uniquely_named_set_of_tab_separated_fields_without_whitespace(
+    client, sample, tmp_path, key
+):
+    for url, path in gmt_files(client, tmp_path, key).items():
+        text = path.read_text()
+        lines = text.splitlines()
+
+        assert gmt_problems(text) == [], url
+        assert all(line.split("\t") == line.split() for line in lines), url  # tabs only, as decoupler splits
+        sizes = {line.split("\t")[0]: len(line.split("\t")) - 2 for line in lines}
+        assert len(sizes) == len(lines), url  # no name twice: gseapy would keep only the last set
+        assert {name: len(members) for name, members in read_with_gseapy(path).items()} == sizes, url
+        assert {name: len(members) for name, members in read_with_decoupler(path).items()} == sizes, url
+
+
+def test_gmt_checks_find_what_the_readers_trip_on():
+    assert gmt_problems("A_P1\tna\tx\ty\nB_P2\tna\tz\n") == []
+    assert gmt_problems("A_P1\tna\tx\nA_P1\tna\ty\n") == ["line 2: the set 'A_P1' again (first on line 1)"]
+    assert gmt_problems("A_P1\tna\tFBgn 32517\n") == ["line 1: whitespace inside a field: ['FBgn 32517']"]
+    assert gmt_problems("A_P1\tna\t\tx\n") == ["line 1: an empty field (two tabs in a row, or one at an end)"]
+    assert gmt_problems("A_P1\tna\n") == ["line 1: 2 fields; a set needs a name, a description and members"]

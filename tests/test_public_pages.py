@@ -1398,8 +1398,9 @@ def test_faq_explains_every_confidence_level_and_mode_rule_from_the_rules_themse
     assert "<strong>Why does a protein show more interactions than its TFLink page?</strong>" in page.html
     levels = page.table("Level")
     assert [[cell.text for cell in row] for row in levels.rows] == [
-        [level.level, level.meaning] for level in grading.CONFIDENCE_LEVELS
+        [level.level, level.meaning, str(level.weight)] for level in grading.CONFIDENCE_LEVELS
     ]
+    assert [row[2].text for row in levels.rows] == ["1.0", "0.5", "0.3333", "0.25", "0.2"]  # the network's weights
     rules = page.table("Decided by")
     assert [[cell.text for cell in row] for row in rules.rows] == [
         [ModeDecision(decision).label, rule] for decision, rule in grading.MODE_RULES

@@ -146,7 +146,9 @@ class SinceField(django_filters.fields.IsoDateTimeField):
         return moment
 
 
-REGION_RE = re.compile(r"(?P<chromosome>[^:\s]+):(?P<start>[0-9][0-9,]*)-(?P<end>[0-9][0-9,]*)")
+# chromosome:start-end.  Plain groups, no (?P<name>...): the schema gives the pattern to clients, and
+# OpenAPI patterns are ECMA-262 regular expressions, which write named groups otherwise.
+REGION_RE = re.compile(r"([^:\s]+):([0-9][0-9,]*)-([0-9][0-9,]*)")
 
 
 class RegionField(TextField):
@@ -159,10 +161,10 @@ class RegionField(TextField):
         match = REGION_RE.fullmatch(text)
         if not match:
             raise ValidationError("Give a region as chromosome:start-end, e.g. chr17:7661779-7687538.")
-        start, end = (int(match[name].replace(",", "")) for name in ("start", "end"))
+        start, end = (int(match[group].replace(",", "")) for group in (2, 3))
         if start > end or end > MAX_POSITION:
             raise ValidationError("The region's start must not be after its end.")
-        return match["chromosome"], start, end
+        return match[1], start, end
 
 
 # Filters.

@@ -1,6 +1,6 @@
 """Read endpoints of the API: organisms, source databases, detection methods, proteins,
-interactions (JSON pages, or whole filtered sets streamed as TSV, MITAB, GMT, NDJSON) and
-binding sites; and the token endpoint for the scripts of curators.
+interactions (JSON pages, or whole filtered sets streamed as TSV, MITAB, GMT, a decoupler
+network, NDJSON) and binding sites; and the token endpoint for the scripts of curators.
 
 Reading needs no login.  Views are thin: the queryset (``proteins.selectors``), the filters
 (``filters``), the pagination (``pagination``) and the formats (``renderers``) do the work.
@@ -184,12 +184,26 @@ FORMAT_PARAMETER = OpenApiParameter(
     + "\n".join(f"* `{name}`: {text}" for name, text in FORMATS.items())
     + "\n\nAll formats but `json` hold the whole filtered set in one streamed response.",
 )
-GMT_KEY_PARAMETER = OpenApiParameter(
-    downloads.GMT_KEY.parameter,
-    str,
-    enum=list(downloads.GMT_KEY.labels),
-    description="`format=gmt` only: name the targets by UniProt accession (the default), NCBI Gene id or gene name.",
-)
+# The options of the streamed formats (GMT's and the decoupler network's ``by``): parameter -> its formats.
+OPTION_FORMATS = {}
+for download in downloads.FORMATS.values():
+    if download.option:
+        OPTION_FORMATS.setdefault(download.option.parameter, []).append(download)
+
+
+def option_parameter(parameter, formats):
+    """The schema of a format option's query parameter: every format's values, and what each means."""
+    values = list(dict.fromkeys(value for download in formats for value in download.option.labels))
+    description = "\n".join(
+        f"* `format={download.name}` only: "
+        + ", ".join(f"`{value}` ({label})" for value, label in download.option.labels.items())
+        + "; the first is the default."
+        for download in formats
+    )
+    return OpenApiParameter(parameter, str, enum=values, description=description)
+
+
+OPTION_PARAMETERS = [option_parameter(parameter, formats) for parameter, formats in OPTION_FORMATS.items()]
 
 
 def interaction_responses(serializer, errors):
@@ -202,12 +216,12 @@ def interaction_responses(serializer, errors):
         summary="Interactions, filtered: a JSON page, or the whole set streamed",
         description="TF -> target interactions with their evidence, in id order. Filters combine (AND). "
         "Anonymous users never see rejected interactions; staff see every status.",
-        parameters=[FORMAT_PARAMETER, GMT_KEY_PARAMETER],
+        parameters=[FORMAT_PARAMETER, *OPTION_PARAMETERS],
         responses=interaction_responses(serializers.InteractionSerializer(many=True), LIST_ERRORS),
     ),
     retrieve=extend_schema(
         summary="One interaction, by id",
-        parameters=[FORMAT_PARAMETER, GMT_KEY_PARAMETER],
+        parameters=[FORMAT_PARAMETER, *OPTION_PARAMETERS],
         responses=interaction_responses(serializers.InteractionSerializer, DETAIL_ERRORS),
     ),
 )
@@ -217,15 +231,20 @@ class InteractionViewSet(NumberLookupMixin, ReadOnlyViewSet):
     serializer_class = serializers.InteractionSerializer
     filterset_class = filters.InteractionFilter
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer, *renderers.STREAMED_FORMATS]
-    extra_query_parameters = detail_query_parameters = ("by",)
+    extra_query_parameters = detail_query_parameters = tuple(OPTION_FORMATS)
     not_found = "No interaction with the id {value}."
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)  # negotiates the format
         renderer = self.streamed_format()
         option = renderer.download.option if renderer else None
-        if downloads.GMT_KEY.parameter in request.query_params and option is not downloads.GMT_KEY:
-            raise exceptions.ValidationError({"by": ["Only the gmt format takes by: add format=gmt."]})
+        for parameter, formats in OPTION_FORMATS.items():
+            if parameter in request.query_params and (option is None or option.parameter != parameter):
+                names = " and ".join(download.name for download in formats)
+                add = " or ".join(f"format={download.name}" for download in formats)
+                raise exceptions.ValidationError(
+                    {parameter: [f"Only the {names} formats take {parameter}: add {add}."]}
+                )
 
     def streamed_format(self):
         """The streamed format the request negotiated, or None for JSON (and the browsable API)."""

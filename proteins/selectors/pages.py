@@ -11,6 +11,7 @@ from django.urls import reverse
 from curation import grading
 from portal.query_strings import several
 
+from .. import networks
 from ..exports import PARTNER_SIDES
 from ..models import (
     DetectionMethod,
@@ -59,13 +60,23 @@ def choice_params(params: QueryDict, key: str, choices) -> list[str]:
     return [value for value, _label in choices if value in wanted]
 
 
-def grading_rules() -> dict[str, list[tuple[str, str]]]:
+def grading_rules() -> dict[str, list[tuple[str, ...]]]:
     """The rules that grade interactions as the FAQ shows them, from the rules themselves:
-    ``(mode decision, its rule)`` in the order they apply, ``(confidence level, its meaning)``."""
+    ``(mode decision, its rule)`` in the order they apply, ``(confidence level, its meaning, its
+    weight in the decoupler network)``."""
+    weights = dict(network_weights())
     return {
         "mode_rules": [(ModeDecision(decision).label, rule) for decision, rule in grading.MODE_RULES],
-        "confidence_levels": list(CONFIDENCE_MEANINGS.items()),
+        "confidence_levels": [(level, meaning, weights[level]) for level, meaning in CONFIDENCE_MEANINGS.items()],
     }
+
+
+def network_weights() -> list[tuple[str, str]]:
+    """``(confidence level, its weight)`` as the decoupler network writes it for an activation."""
+    return [
+        (level, networks.weight_text(Mode.ACTIVATION, level, grading.CONFIDENCE_WEIGHTS))
+        for level in grading.CONFIDENCE_WEIGHTS
+    ]
 
 
 def find_protein(accession: str) -> Protein | None:

@@ -5,9 +5,10 @@ OFFSET; a few bounded caches (proteins, organisms, evidence names) mean a chunk 
 handful of queries, whatever its number of rows, and memory stays flat however long the stream.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from ..exports import BindingSiteRecord, InteractionRecord
 from ..models import BindingSite, DetectionMethod, GeneId, Interaction, Organism, Protein, SourceDatabase
@@ -15,7 +16,13 @@ from .sql import select_in
 
 
 def interaction_records(
-    queryset: QuerySet, *, by_tf: bool = False, evidence: bool = True, dates: bool = False, chunk_size: int = 5000
+    queryset: QuerySet,
+    *,
+    by_tf: bool = False,
+    evidence: bool = True,
+    dates: bool = False,
+    chunk_size: int = 5000,
+    caches: "StreamCaches | None" = None,
 ) -> Iterator[InteractionRecord]:
     """``InteractionRecord``s of ``queryset``, a chunk at a time: memory stays flat, a few queries per chunk.
 
@@ -25,7 +32,7 @@ def interaction_records(
     their evidence; proteins (accession, name, gene ids) come from a bounded cache that reads the
     ones a chunk is missing (two queries), and the few names of organisms, source databases and
     detection methods are read once.  ``dates`` fills ``updated_at`` (converting it costs time on
-    every row).
+    every row).  ``caches``: those of a caller that streams several querysets.
     """
     ordering = ("tf_id", "target_id") if by_tf else ("pk",)
     columns = (
@@ -40,9 +47,8 @@ def interaction_records(
         "confidence",
         *(("updated_at",) if dates else ()),
     )
-    names = EvidenceNames()
-    organisms = Organisms()
-    proteins = ProteinCache()
+    caches = caches or StreamCaches()
+    names, organisms, proteins = caches.names, caches.organisms, caches.proteins
     last = None
     while True:
         chunk_query = queryset.order_by(*ordering)
@@ -87,6 +93,57 @@ def interaction_records(
         if len(rows) < chunk_size:
             return  # a short chunk is the last: no query for an empty one
         last = rows[-1][1:3] if by_tf else (rows[-1][0],)
+
+
+def interaction_records_grouped(
+    queryset: QuerySet, group_of: Callable[[str, str], str], *, chunk_size: int = 5000
+) -> Iterator[InteractionRecord]:
+    """``InteractionRecord``s of ``queryset`` with the records of the TFs of one group together,
+    groups in sorted order: the stream of a writer that merges TFs by a name they may share
+    (``proteins.networks.decoupler_network``).  ``group_of(gene name, accession)`` is a TF's group.
+
+    One query counts each TF's rows and one names the TFs (memory: a few values per TF).  Whole
+    groups are then read in batches of at most ``chunk_size`` rows (a larger group is a batch of
+    its own, read a chunk at a time), each with ``interaction_records``' few queries per chunk
+    and the caches they share; a batch of several groups is put in group order in memory, so
+    memory stays that of a chunk.  Within a group, records come by TF, then target.
+    """
+    counts = dict(queryset.order_by().values("tf_id").annotate(rows=Count("pk")).values_list("tf_id", "rows"))
+    accessions, groups = {}, {}
+    tf_ids = sorted(counts)
+    for start in range(0, len(tf_ids), chunk_size):  # within the databases' limits on parameters
+        for tf, accession, name in select_in(
+            Protein, ["id", "accession", "gene_name"], tf_ids[start : start + chunk_size]
+        ):
+            accessions[tf] = accession
+            groups.setdefault(group_of(name, accession), []).append(tf)
+    caches = StreamCaches()
+    for batch in group_batches([groups[group] for group in sorted(groups)], counts, chunk_size):
+        tfs = [tf for group in batch for tf in group]
+        records = interaction_records(queryset.filter(tf_id__in=tfs), by_tf=True, chunk_size=chunk_size, caches=caches)
+        if len(batch) == 1:
+            yield from records
+        else:
+            rank = {accessions[tf]: number for number, group in enumerate(batch) for tf in group}
+            yield from sorted(records, key=lambda record: rank[record.tf_accession])  # stable: by TF, target
+
+
+MAX_BATCH_TFS = 1000  # TF ids in one query's IN list
+
+
+def group_batches(groups: list[list[int]], counts: dict[int, int], size: int) -> Iterator[list[list[int]]]:
+    """``groups`` (lists of TF ids) cut into consecutive batches of at most ``size`` rows (``counts``)
+    and ``MAX_BATCH_TFS`` TFs; a group larger than that is a batch of its own."""
+    batch, rows, tfs = [], 0, 0
+    for group in groups:
+        group_rows = sum(counts[tf] for tf in group)
+        if batch and (rows + group_rows > size or tfs + len(group) > MAX_BATCH_TFS):
+            yield batch
+            batch, rows, tfs = [], 0, 0
+        batch.append(group)
+        rows, tfs = rows + group_rows, tfs + len(group)
+    if batch:
+        yield batch
 
 
 class Organisms(dict):
@@ -200,6 +257,15 @@ class EvidenceNames:
         if known is None or pk not in known:  # first use, or added since
             known = self.names[model] = dict(model.objects.values_list("pk", "name"))
         return known[pk]
+
+
+@dataclass
+class StreamCaches:
+    """What a stream reads once and keeps: evidence names, organisms, proteins (each bounded)."""
+
+    names: EvidenceNames = field(default_factory=EvidenceNames)
+    organisms: Organisms = field(default_factory=Organisms)
+    proteins: ProteinCache = field(default_factory=ProteinCache)
 
 
 # Binding sites.
