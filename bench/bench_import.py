@@ -1,9 +1,11 @@
 """Benchmark ``manage.py import_pages`` on a synthetic corpus, against SQLite or PostgreSQL.
 
     python bench/bench_import.py [--pages 15000] [--seed 1] [--database-url URL] [--jobs N]
+    python bench/bench_import.py --shape tflink [--interactions 12000000] [--database-url URL] [--keep-database]
 
-Generates the corpus once (``bench/out/corpus-<pages>-<seed>/``, reused afterwards), creates
-a fresh database, migrates it, then times three imports, each a separate
+Generates the corpus once (``bench/out/corpus-<pages>-<seed>/``, or for TFLink's shape, pages
+with their full download tables, ``bench/out/corpus-tflink-<interactions>-<seed>/``; reused
+afterwards), creates a fresh database, migrates it, then times three imports, each a separate
 ``manage.py import_pages <dir> --progress never`` process:
 
 a. cold: every page into the empty database;
@@ -11,8 +13,9 @@ b. unchanged: the same pages again (nothing to write);
 c. changed: a copy of the corpus where 1,000 pages differ (hard links for the others).
 
 For each it prints the wall time, pages/s, rows/s, CPU time and the peak memory of the
-import process and of its parsing workers, next to the goals.  It also checks the database
-against what the generator says a correct import holds.  See ``bench/README.md``.
+import process and of its parsing workers, next to the goals, and the database's size.  It
+also checks the database against what the generator says a correct import holds.  With
+``--keep-database`` the database stays for ``bench_web.py --existing``.  See ``bench/README.md``.
 """
 
 from __future__ import annotations
@@ -56,6 +59,10 @@ GOAL_PAGES = 15_000
 GOAL_COLD_SECONDS = 60
 GOAL_UNCHANGED_SECONDS = 10
 GOAL_PEAK_MB = 500
+# TFLink's shape: the goals of its full size on PostgreSQL (times scale with the interactions).
+GOAL_TFLINK_INTERACTIONS = generate_corpus.TFLINK_INTERACTIONS
+GOAL_TFLINK_COLD_SECONDS = 15 * 60
+GOAL_TFLINK_UNCHANGED_SECONDS = 2 * 60
 
 COUNT_SCRIPT = """
 import json
@@ -89,22 +96,27 @@ print(json.dumps(counts))
 # The corpus.
 
 
-def corpus_dir(pages, seed):
-    return OUT_DIR / f"corpus-{pages}-{seed}"
+def corpus_name(args):
+    """``<pages>`` or ``tflink-<interactions>``: names the corpus's folder, the SQLite file and the results."""
+    return f"tflink-{args.interactions}" if args.shape == "tflink" else str(args.pages)
 
 
-def ensure_corpus(pages, seed):
+def ensure_corpus(args):
     """The corpus's folder and manifest, generating it unless a complete one is there."""
-    folder = corpus_dir(pages, seed)
+    folder = OUT_DIR / f"corpus-{corpus_name(args)}-{args.seed}"
     manifest = read_json(folder / generate_corpus.MANIFEST)
     if manifest and manifest.get("generator_version") == generate_corpus.GENERATOR_VERSION:
         print(f"Corpus: reusing {relative(folder)}")
         return folder, manifest
-    print(f"Corpus: generating {pages:,} pages (seed {seed}) into {relative(folder)} ...", flush=True)
+    size = f"{args.interactions:,} interactions, TFLink's shape" if args.shape == "tflink" else f"{args.pages:,} pages"
+    print(f"Corpus: generating {size} (seed {args.seed}) into {relative(folder)} ...", flush=True)
     partial = folder.with_name(f"{folder.name}.partial-{os.getpid()}")
     shutil.rmtree(partial, ignore_errors=True)
     shutil.rmtree(folder, ignore_errors=True)
-    manifest = generate_corpus.generate(partial, pages, seed)
+    if args.shape == "tflink":
+        manifest = generate_corpus.generate_tflink(partial, args.interactions, args.seed)
+    else:
+        manifest = generate_corpus.generate(partial, args.pages, args.seed)
     partial.rename(folder)
     print(f"        done in {manifest['seconds']} s")
     return folder, manifest
@@ -136,11 +148,11 @@ def read_json(path):
 # The database.
 
 
-def fresh_database(database_url, pages):
+def fresh_database(database_url, name):
     """A database URL naming a new, empty database, and a description of the engine."""
     if database_url is None:
         # One file per run, so that runs at the same time do not share a database.
-        path = OUT_DIR / f"import-{pages}-{os.getpid()}.sqlite3"
+        path = OUT_DIR / f"import-{name}-{os.getpid()}.sqlite3"
         remove_sqlite(path)
         return f"sqlite:///{path}", f"SQLite {sqlite3.sqlite_version} ({relative(path)})"
     return database_url, f"PostgreSQL {postgres_database(database_url)} ({urlsplit(database_url).path[1:]})"
@@ -352,7 +364,7 @@ def summary_line(measurement):
     return match.group(0) if match else measurement.stdout.strip()[-300:]
 
 
-def report_scenario(label, measurement, pages, rows, goal_seconds, jobs):
+def report_scenario(label, measurement, pages, rows, goal_seconds, jobs, goal_mb=GOAL_PEAK_MB):
     print(f"\n{label}")
     print(f"  importer says : {summary_line(measurement)}")
     failures = [line for line in measurement.stderr.splitlines() if line.startswith("FAILED")]
@@ -374,10 +386,8 @@ def report_scenario(label, measurement, pages, rows, goal_seconds, jobs):
         print(f"largest of {measurement.workers} parsing workers {measurement.worker_peak_mb:.0f} MB; ", end="")
     else:
         print(f"no parsing workers (jobs={jobs}); ", end="")
-    print(
-        f"all together {measurement.total_peak_mb:.0f} MB   "
-        f"goal <= {GOAL_PEAK_MB} MB {verdict(measurement.total_peak_mb, GOAL_PEAK_MB)}"
-    )
+    goal = f"   goal <= {goal_mb} MB {verdict(measurement.total_peak_mb, goal_mb)}" if goal_mb else ""
+    print(f"all together {measurement.total_peak_mb:.0f} MB{goal}")
 
 
 def report_counts(counts, expected):
@@ -390,7 +400,21 @@ def report_counts(counts, expected):
 
 def parse_arguments(argv):
     parser = argparse.ArgumentParser(description="Benchmark manage.py import_pages on a synthetic corpus.")
-    parser.add_argument("--pages", type=int, default=generate_corpus.DEFAULT_PAGES, help="Corpus size.")
+    parser.add_argument(
+        "--shape",
+        choices=("pages", "tflink"),
+        default="pages",
+        help="pages: --pages pages, lists cut at 100 rows; tflink: TFLink's shape, --interactions "
+        "interactions, pages with their full download tables (default: %(default)s).",
+    )
+    parser.add_argument(
+        "--pages", type=int, help=f"Corpus size, shape pages (default: {generate_corpus.DEFAULT_PAGES})."
+    )
+    parser.add_argument(
+        "--interactions",
+        type=int,
+        help=f"Corpus size, shape tflink (default: {generate_corpus.TFLINK_INTERACTIONS:,}).",
+    )
     parser.add_argument("--seed", type=int, default=generate_corpus.DEFAULT_SEED, help="Corpus seed.")
     parser.add_argument("--database-url", help="postgres://user@host/name, dropped and recreated (default: SQLite).")
     parser.add_argument("--jobs", type=int, help="Passed to import_pages --jobs (default: the command's default).")
@@ -404,9 +428,22 @@ def parse_arguments(argv):
     parser.add_argument(
         "--no-wait", action="store_true", help="Do not wait for other processes to quieten before each import."
     )
-    parser.add_argument("--keep-database", action="store_true", help="Keep the SQLite file after the run.")
+    parser.add_argument(
+        "--keep-database",
+        action="store_true",
+        help="Keep the SQLite file after the run (a PostgreSQL database is always kept), "
+        "e.g. for bench_web.py --existing.",
+    )
     args = parser.parse_args(argv)
     args.project = args.project.resolve()
+    if args.shape == "tflink":
+        if args.pages is not None:
+            parser.error("--pages is for the pages shape; the tflink shape takes --interactions.")
+        args.interactions = args.interactions or generate_corpus.TFLINK_INTERACTIONS
+    elif args.interactions is not None:
+        parser.error("--interactions is for the tflink shape; the pages shape takes --pages.")
+    else:
+        args.pages = args.pages or generate_corpus.DEFAULT_PAGES
     return args
 
 
@@ -414,17 +451,23 @@ def main(argv=None):
     args = parse_arguments(argv)
     OUT_DIR.mkdir(exist_ok=True)
     info = machine(args.project)
-    folder, manifest = ensure_corpus(args.pages, args.seed)
+    folder, manifest = ensure_corpus(args)
     changed_folder, changes = ensure_changed_corpus(folder, manifest, args.seed)
-    database_url, info["engine"] = fresh_database(args.database_url, args.pages)
+    database_url, info["engine"] = fresh_database(args.database_url, corpus_name(args))
     try:
         results = run_scenarios(args, info, database_url, (folder, manifest), (changed_folder, changes))
     finally:
         if not args.keep_database and database_url.startswith("sqlite:///"):
             remove_sqlite(database_url.removeprefix("sqlite:///"))
-    results_path = OUT_DIR / f"import-results-{engine_name(database_url)}-{manifest['pages']}.json"
+    name = manifest["pages"] if args.shape == "pages" else corpus_name(args)
+    results_path = OUT_DIR / f"import-results-{engine_name(database_url)}-{name}.json"
     results_path.write_text(json.dumps(results, indent=2) + "\n")
     print(f"\nResults saved to {relative(results_path)}")
+    if args.keep_database or not database_url.startswith("sqlite:///"):
+        print(
+            f"Database kept: {database_url}\nPages on it: .venv/bin/python bench/bench_web.py --existing "
+            f"--database-url {database_url}"
+        )
 
 
 def run_scenarios(args, info, database_url, corpus, changed_corpus):
@@ -432,37 +475,41 @@ def run_scenarios(args, info, database_url, corpus, changed_corpus):
     (folder, manifest), (changed_folder, changes) = corpus, changed_corpus
     project, wait = args.project, not args.no_wait
     jobs = args.jobs or f"default ({default_jobs(database_url, project)})"
+    tables = f", {manifest['tables']:,} download tables" if "tables" in manifest else ""
     print(
         f"Machine: {machine_line(info)}, {info['engine']}\nCode: {info['commit']}, import_pages --jobs {jobs}\n"
-        f"Corpus: {manifest['pages']:,} pages, {manifest['rows']:,} rows "
+        f"Corpus: {manifest['pages']:,} pages{tables}, {manifest['rows']:,} rows "
         f"({manifest['interaction_rows']:,} tfs/targets, {manifest['binding_site_rows']:,} binding sites), "
-        f"{manifest['bytes'] / 1e6:.0f} MB"
+        f"{manifest['expected']['interactions']:,} interactions, {manifest['bytes'] / 1e6:.0f} MB"
     )
     migrate = checked(manage(["migrate", "--no-input"], database_url, project), "migrate")
     print(f"migrate: {migrate.seconds:.1f} s")
-    scale = manifest["pages"] / GOAL_PAGES
+    goals = Goals(args, manifest)
 
     cold = checked(import_pages(folder, database_url, project, args.jobs, wait), "Cold import")
-    title = f"(a) cold import of {manifest['pages']:,} pages"
-    report_scenario(title, cold, manifest["pages"], manifest["rows"], GOAL_COLD_SECONDS * scale, jobs)
+    title = f"(a) cold import of {manifest['pages']:,} pages{tables}"
+    report_scenario(title, cold, manifest["pages"], manifest["rows"], goals.cold, jobs, goals.peak_mb)
     counts = database_counts(database_url, project)
     counts["database_mb"] = round(database_size(database_url) / 1e6)
     report_counts(counts, manifest["expected"])
+    print(f"  {'database size':30} {counts['database_mb']:>9,} MB ({size_source(database_url)})")
 
     unchanged = checked(import_pages(folder, database_url, project, args.jobs, wait), "Re-import")
     title = "(b) re-import, nothing changed"
-    report_scenario(title, unchanged, manifest["pages"], manifest["rows"], GOAL_UNCHANGED_SECONDS * scale, jobs)
+    report_scenario(title, unchanged, manifest["pages"], manifest["rows"], goals.unchanged, jobs, goals.peak_mb)
 
     changed = checked(import_pages(changed_folder, database_url, project, args.jobs, wait), "Changed import")
     title = (
         f"(c) import with {changes['changed_pages']:,} pages changed "
         f"({changes['added_rows']} gain a new TF row, {changes['enriched_rows']} gain evidence on a row)"
     )
-    report_scenario(title, changed, changes["pages"], changes["rows"], None, jobs)
+    report_scenario(title, changed, changes["pages"], changes["rows"], None, jobs, goals.peak_mb)
     after = database_counts(database_url, project)
+    after["database_mb"] = round(database_size(database_url) / 1e6)
     report_changes(counts, after, changes)
-    if args.pages != GOAL_PAGES:
-        print(f"\nGoals are for {GOAL_PAGES:,} pages; the time goals above are scaled to {manifest['pages']:,} pages.")
+    print(f"  database size : {after['database_mb']:,} MB ({size_source(database_url)})")
+    if goals.note:
+        print(f"\n{goals.note}")
     return {
         "machine": info,
         "corpus": manifest,
@@ -477,6 +524,38 @@ def run_scenarios(args, info, database_url, corpus, changed_corpus):
             for name, m in (("cold", cold), ("unchanged", unchanged), ("changed", changed))
         },
     }
+
+
+class Goals:
+    """The time goals of the corpus's shape, scaled to its size, and what the report says of them."""
+
+    def __init__(self, args, manifest):
+        self.note = ""
+        if args.shape == "tflink":
+            scale = manifest["expected"]["interactions"] / GOAL_TFLINK_INTERACTIONS
+            self.cold, self.unchanged = GOAL_TFLINK_COLD_SECONDS * scale, GOAL_TFLINK_UNCHANGED_SECONDS * scale
+            self.peak_mb = None  # none set for TFLink's full size
+            self.note = (
+                f"Goals are TFLink's full size on PostgreSQL ({GOAL_TFLINK_INTERACTIONS:,} interactions: cold <= "
+                f"{GOAL_TFLINK_COLD_SECONDS // 60} min, unchanged <= {GOAL_TFLINK_UNCHANGED_SECONDS // 60} min)"
+            )
+            if scale != 1:
+                self.note += f", scaled to {manifest['expected']['interactions']:,} interactions."
+            return
+        scale = manifest["pages"] / GOAL_PAGES
+        self.cold, self.unchanged, self.peak_mb = (
+            GOAL_COLD_SECONDS * scale,
+            GOAL_UNCHANGED_SECONDS * scale,
+            GOAL_PEAK_MB,
+        )
+        if manifest["pages"] != GOAL_PAGES:
+            self.note = (
+                f"Goals are for {GOAL_PAGES:,} pages; the time goals above are scaled to {manifest['pages']:,} pages."
+            )
+
+
+def size_source(database_url):
+    return "SQLite file and write-ahead log" if database_url.startswith("sqlite") else "pg_database_size"
 
 
 def report_changes(before, after, changes):

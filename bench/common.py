@@ -304,12 +304,15 @@ def progress(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
-def fetch(client, url: str, **post) -> float:
-    """Milliseconds to serve a GET of ``url``, or a POST of ``post`` (secure: DEBUG=0 redirects plain HTTP)."""
+def fetch(client, url: str, redirects: bool = False, **post) -> float:
+    """Milliseconds to serve a GET of ``url``, or a POST of ``post`` (secure: DEBUG=0 redirects plain HTTP).
+
+    ``redirects``: a GET may answer with a redirect (a search that finds one protein), not followed.
+    """
     started = time.perf_counter()
     response = client.post(url, post, secure=True) if post else client.get(url, secure=True)
     elapsed = (time.perf_counter() - started) * 1000
-    if response.status_code not in ((200, 302) if post else (200,)):
+    if response.status_code not in ((200, 302) if post or redirects else (200,)):
         raise SystemExit(f"{url}: status {response.status_code}")
     return elapsed
 
