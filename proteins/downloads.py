@@ -51,24 +51,39 @@ GMT_KEY = Option(
     dict(zip(exports.GMT_KEYS, ("by UniProt", "by NCBI Gene id", "by gene name"), strict=True)),
 )
 
-Lines = Callable[[QuerySet, HttpRequest, str | None], Iterator[str]]
+# A format's writer: (records, the value of its option, the address of a TF's entry page) -> the file's lines.
+Write = Callable[[Iterable[exports.InteractionRecord], str | None, Callable[[str], str]], Iterator[str]]
 
 
 @dataclass(frozen=True)
 class DownloadFormat:
-    """A format interactions download in, from the downloads page and the API's ``format=`` alike."""
+    """A format interactions download in, from the downloads page, the API's ``format=`` and a release's
+    files alike.
+
+    ``write`` turns records into the file's lines, whatever they come from: the live interactions
+    (``lines``) or a release's frozen copy (``releases.publishing``).  The records it needs are
+    said by ``by_tf`` (ordered by TF, for GMT's sets), ``evidence`` and ``dates``.
+    """
 
     name: str  # the API's format= value, and the organism file's address suffix
     media_type: str
     extension: str
     description: str  # what the format holds, for the API's documentation
-    lines: Lines  # (interactions, request, the option's value) -> the file's lines
+    write: Write
     organism_file: str = "{organism}_interactions"  # the organism file's name, before its extension
     option: Option | None = None
+    by_tf: bool = False
+    evidence: bool = True
+    dates: bool = False
 
     @property
     def content_type(self) -> str:
         return f"{self.media_type}; charset={CHARSET}"
+
+    @property
+    def choices(self) -> tuple[str | None, ...]:
+        """Every value of the format's option (a release writes a file of each), or (None,)."""
+        return tuple(self.option.labels) if self.option else (None,)
 
     def choice(self, params: Mapping[str, str]) -> str | None:
         """The value of the format's option in ``params`` (None for a format without one); ``UnknownChoice``."""
@@ -77,31 +92,38 @@ class DownloadFormat:
     def file_name(self, stem: str) -> str:
         return f"{stem}.{self.extension}"
 
+    def organism_stem(self, organism_name: str, choice: str | None) -> str:
+        """The organism file's name before its extension: ``Homo_sapiens_targets_by_uniprot``."""
+        return self.organism_file.format(organism=organism_name.replace(" ", "_"), choice=choice)
 
-def tflink_lines(queryset: QuerySet, request: HttpRequest, choice: str | None) -> Iterator[str]:
-    return exports.tflink_tsv(interaction_records(queryset))
+    def lines(self, queryset: QuerySet, request: HttpRequest, choice: str | None) -> Iterator[str]:
+        """The file of the live interactions of ``queryset``; a GMT set's description is its TF's page
+        on the site ``request`` reached (the GSEA convention that makes it a link in GSEA's reports)."""
+        records = interaction_records(queryset, by_tf=self.by_tf, evidence=self.evidence, dates=self.dates)
+        return self.write(records, choice, entry_url_on(request.build_absolute_uri("/")))
 
 
-def mitab_lines(queryset: QuerySet, request: HttpRequest, choice: str | None) -> Iterator[str]:
-    return psi_mi.mitab28(interaction_records(queryset))
+def entry_url_on(base_url: str) -> Callable[[str], str]:
+    """The address of a protein's entry page on the site at ``base_url``, from its accession."""
+    base = base_url.rstrip("/")
+    return lambda accession: base + reverse("proteins:protein", args=[accession])
 
 
-def gmt_lines(queryset: QuerySet, request: HttpRequest, key: str | None) -> Iterator[str]:
-    """GMT gene sets of ``queryset``'s interactions, a TF's targets by ``key`` (``GMT_KEY``).
+def tflink_lines(records, choice, entry_url):
+    return exports.tflink_tsv(records)
 
-    Each set's description is the address of its TF's entry page on the site ``request`` reached,
-    the GSEA convention that makes it a link in GSEA's reports.
-    """
 
-    def entry_url(accession):
-        return request.build_absolute_uri(reverse("proteins:protein", args=[accession]))
+def mitab_lines(records, choice, entry_url):
+    return psi_mi.mitab28(records)
 
-    records = interaction_records(queryset, by_tf=True, evidence=False)
+
+def gmt_lines(records, key, entry_url):
+    """GMT gene sets, a TF's targets by ``key`` (``GMT_KEY``), each described by its TF's entry page."""
     return exports.gmt(records, key, entry_url=entry_url)
 
 
-def ndjson_lines(queryset: QuerySet, request: HttpRequest, choice: str | None) -> Iterator[str]:
-    return exports.ndjson(interaction_records(queryset, dates=True))
+def ndjson_lines(records, choice, entry_url):
+    return exports.ndjson(records)
 
 
 TSV = DownloadFormat(
@@ -133,6 +155,8 @@ FORMATS = {
             gmt_lines,
             organism_file="{organism}_targets_by_{choice}",
             option=GMT_KEY,
+            by_tf=True,
+            evidence=False,
         ),
         DownloadFormat(
             "ndjson",
@@ -140,6 +164,7 @@ FORMATS = {
             "ndjson",
             "Newline-delimited JSON: one interaction per line, the same object as in a JSON page.",
             ndjson_lines,
+            dates=True,
         ),
     )
 }
@@ -176,7 +201,7 @@ def interactions_file(
 def organism_file(organism: Organism, fmt: DownloadFormat, request: HttpRequest) -> StreamingHttpResponse:
     """The public interactions of ``organism`` in ``fmt``; a bad option raises ``UnknownChoice`` before the stream."""
     choice = fmt.choice(request.GET)
-    stem = fmt.organism_file.format(organism=organism.name.replace(" ", "_"), choice=choice)
+    stem = fmt.organism_stem(organism.name, choice)
     rows = Interaction.objects.public().filter(organism=organism)
     return interactions_file(fmt, rows, request, stem, choice)
 
