@@ -3,14 +3,15 @@
 A release's rows become ``proteins.exports`` records again (``interaction_records``,
 ``binding_site_records``), so every writer of the live downloads (TSV, MITAB, GMT, NDJSON, the
 decoupler network) writes a release's files and answers the API's ``release=`` unchanged.
-One query per chunk of rows (keyset pagination on the id, never an OFFSET), no join.
+One query per chunk of rows (keyset pagination on the id, never an OFFSET, or whole TFs at a time
+for GMT), no join.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 
 from proteins.exports import BindingSiteRecord, InteractionRecord
 from proteins.selectors.streams import Organisms
@@ -53,13 +54,16 @@ INTERACTION_FIELDS = (
 )
 
 
-def interaction_records(queryset: QuerySet[ReleaseInteraction], chunk_size: int = 5000) -> Iterator[InteractionRecord]:
+def interaction_records(
+    queryset: QuerySet[ReleaseInteraction], chunk_size: int = 5000, *, by_tf: bool = False
+) -> Iterator[InteractionRecord]:
     """``InteractionRecord``s of frozen rows, in the rows' id order (the order they were frozen in:
-    the live interactions' id order), a query per chunk."""
-    organisms, last = Organisms(), 0
+    the live interactions' id order), a query per chunk; with ``by_tf``, ordered by TF (its
+    accession), then id, as GMT's sets need (``rows_by_tf``)."""
+    organisms = Organisms()
     taxa = {}  # a cross-species target's organism name -> its taxon id
-    while True:
-        rows = list(queryset.filter(pk__gt=last).order_by("pk").values_list(*INTERACTION_FIELDS)[:chunk_size])
+    chunks = rows_by_tf(queryset, chunk_size) if by_tf else rows_by_id(queryset, chunk_size)
+    for rows in chunks:
         for row in rows:
             organism, taxon = organisms[row[2]]
             target_organism = row[9]
@@ -87,9 +91,45 @@ def interaction_records(queryset: QuerySet[ReleaseInteraction], chunk_size: int 
                 mode_decision=row[16],
                 confidence=row[17],
             )
+
+
+def rows_by_id(queryset: QuerySet[ReleaseInteraction], chunk_size: int) -> Iterator[list[tuple]]:
+    """Chunks of ``INTERACTION_FIELDS`` in id order: keyset pagination on the id, never an OFFSET."""
+    last = 0
+    while True:
+        rows = list(queryset.filter(pk__gt=last).order_by("pk").values_list(*INTERACTION_FIELDS)[:chunk_size])
+        yield rows
         if len(rows) < chunk_size:
             return
         last = rows[-1][0]
+
+
+MAX_TFS_PER_QUERY = 1000
+
+
+def rows_by_tf(queryset: QuerySet[ReleaseInteraction], chunk_size: int) -> Iterator[list[tuple]]:
+    """Chunks of ``INTERACTION_FIELDS`` ordered by TF, then id, each of whole TFs.
+
+    A query counts each TF's rows (the TF index, grouped); then each chunk is the rows of as
+    many whole TFs as make about ``chunk_size`` (a TF of more rows is a chunk of its own: memory
+    is bounded by the largest TF's targets), read by the TF index: no sort of the whole set,
+    no OR of keys that an index cannot serve.
+    """
+    tfs = queryset.order_by("tf_accession").values_list("tf_accession").annotate(rows=Count("pk"))
+    batch, size = [], 0
+    for tf_accession, rows in list(tfs):  # a few thousand TFs
+        batch.append(tf_accession)
+        size += rows
+        if size >= chunk_size or len(batch) == MAX_TFS_PER_QUERY:
+            yield tf_rows(queryset, batch)
+            batch, size = [], 0
+    if batch:
+        yield tf_rows(queryset, batch)
+
+
+def tf_rows(queryset, tf_accessions):
+    rows = queryset.filter(tf_accession__in=tf_accessions).order_by("tf_accession", "pk")
+    return list(rows.values_list(*INTERACTION_FIELDS))
 
 
 SITE_FIELDS = (
