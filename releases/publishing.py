@@ -180,7 +180,8 @@ def write_files(release: Release, base_url: str, on_rows: Callable[[int], None])
         organism = organisms[name]
         planned = interaction_files(release, name, entry_url)
         rows = release.interactions.filter(organism=organism)
-        chunks = chunked(selectors.interaction_records(rows, CHUNK_ROWS, by_tf=True), CHUNK_ROWS)
+        dates = any(fmt.dates for fmt in release_formats())
+        chunks = chunked(selectors.interaction_records(rows, CHUNK_ROWS, by_tf=True, dates=dates), CHUNK_ROWS)
         write_together(counted(chunks, done, on_rows), [output for _key, output in planned])
         done += release.figures["organism"][name]
         files += [stored(release, output.file, organism, key) for key, output in planned]

@@ -55,14 +55,16 @@ INTERACTION_FIELDS = (
 
 
 def interaction_records(
-    queryset: QuerySet[ReleaseInteraction], chunk_size: int = 5000, *, by_tf: bool = False
+    queryset: QuerySet[ReleaseInteraction], chunk_size: int = 5000, *, by_tf: bool = False, dates: bool = True
 ) -> Iterator[InteractionRecord]:
     """``InteractionRecord``s of frozen rows, in the rows' id order (the order they were frozen in:
     the live interactions' id order), a query per chunk; with ``by_tf``, ordered by TF (its
-    accession), then id, as GMT's sets need (``rows_by_tf``)."""
+    accession), then id, as GMT's sets need (``rows_by_tf``).  Without ``dates``, ``updated_at``
+    is not read (converting it is a good part of reading a row)."""
     organisms = Organisms()
     taxa = {}  # a cross-species target's organism name -> its taxon id
-    chunks = rows_by_tf(queryset, chunk_size) if by_tf else rows_by_id(queryset, chunk_size)
+    fields = INTERACTION_FIELDS if dates else INTERACTION_FIELDS[:-1]
+    chunks = rows_by_tf(queryset, chunk_size, fields) if by_tf else rows_by_id(queryset, chunk_size, fields)
     for rows in chunks:
         for row in rows:
             organism, taxon = organisms[row[2]]
@@ -86,18 +88,18 @@ def interaction_records(
                 status=row[14],
                 target_organism=target_organism,
                 target_taxon_id=taxa.get(target_organism) if target_organism else None,
-                updated_at=row[18],
+                updated_at=row[18] if dates else None,
                 mode=row[15],
                 mode_decision=row[16],
                 confidence=row[17],
             )
 
 
-def rows_by_id(queryset: QuerySet[ReleaseInteraction], chunk_size: int) -> Iterator[list[tuple]]:
-    """Chunks of ``INTERACTION_FIELDS`` in id order: keyset pagination on the id, never an OFFSET."""
+def rows_by_id(queryset: QuerySet[ReleaseInteraction], chunk_size: int, fields) -> Iterator[list[tuple]]:
+    """Chunks of ``fields`` in id order: keyset pagination on the id, never an OFFSET."""
     last = 0
     while True:
-        rows = list(queryset.filter(pk__gt=last).order_by("pk").values_list(*INTERACTION_FIELDS)[:chunk_size])
+        rows = list(queryset.filter(pk__gt=last).order_by("pk").values_list(*fields)[:chunk_size])
         yield rows
         if len(rows) < chunk_size:
             return
@@ -107,8 +109,8 @@ def rows_by_id(queryset: QuerySet[ReleaseInteraction], chunk_size: int) -> Itera
 MAX_TFS_PER_QUERY = 1000
 
 
-def rows_by_tf(queryset: QuerySet[ReleaseInteraction], chunk_size: int) -> Iterator[list[tuple]]:
-    """Chunks of ``INTERACTION_FIELDS`` ordered by TF, then id, each of whole TFs.
+def rows_by_tf(queryset: QuerySet[ReleaseInteraction], chunk_size: int, fields) -> Iterator[list[tuple]]:
+    """Chunks of ``fields`` ordered by TF, then id, each of whole TFs.
 
     A query counts each TF's rows (the TF index, grouped); then each chunk is the rows of as
     many whole TFs as make about ``chunk_size`` (a TF of more rows is a chunk of its own: memory
@@ -121,15 +123,15 @@ def rows_by_tf(queryset: QuerySet[ReleaseInteraction], chunk_size: int) -> Itera
         batch.append(tf_accession)
         size += rows
         if size >= chunk_size or len(batch) == MAX_TFS_PER_QUERY:
-            yield tf_rows(queryset, batch)
+            yield tf_rows(queryset, batch, fields)
             batch, size = [], 0
     if batch:
-        yield tf_rows(queryset, batch)
+        yield tf_rows(queryset, batch, fields)
 
 
-def tf_rows(queryset, tf_accessions):
+def tf_rows(queryset, tf_accessions, fields):
     rows = queryset.filter(tf_accession__in=tf_accessions).order_by("tf_accession", "pk")
-    return list(rows.values_list(*INTERACTION_FIELDS))
+    return list(rows.values_list(*fields))
 
 
 SITE_FIELDS = (
