@@ -103,10 +103,10 @@ def publish(release: Release, on_progress: Progress | None = None, *, base_url: 
         files = write_files(release, base_url, lambda done: report(frozen + done, 2 * frozen))
         files.append(write_manifest(release, files, base_url))
         with transaction.atomic():
-            if not Release.objects.filter(pk=release.pk, state=Release.State.BUILDING).exists():
+            building = Release.objects.filter(pk=release.pk, state=Release.State.BUILDING)
+            if not building.update(state=Release.State.PUBLISHED):
                 raise PublishingRefused(f"{release} was deleted or changed while it was being built.")
             ReleaseFile.objects.bulk_create(files)
-            Release.objects.filter(pk=release.pk).update(state=Release.State.PUBLISHED)
     except BaseException as error:
         fail(release, error)
         raise
@@ -118,7 +118,9 @@ def claim(release: Release) -> None:
     """Mark ``release`` as being built (again, if it failed); refuse a published one."""
     claimed = Release.objects.filter(pk=release.pk, state__in=[Release.State.BUILDING, Release.State.FAILED])
     if not claimed.update(state=Release.State.BUILDING, error=""):
-        raise PublishingRefused(f"{release} is published: a published release is never written again.")
+        if Release.objects.filter(pk=release.pk).exists():
+            raise PublishingRefused(f"{release} is published: a published release is never written again.")
+        raise PublishingRefused(f"{release} was deleted: start a new release.")
     release.state, release.error = Release.State.BUILDING, ""
 
 

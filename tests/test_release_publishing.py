@@ -167,6 +167,22 @@ def test_the_command_queues_a_job_that_the_worker_runs_reporting_its_progress(sa
     assert job.result.startswith(f"Release 1 is published: {rows} interactions")
 
 
+def test_progress_counts_the_rows_frozen_then_the_rows_written(sample_data, release_storage, monkeypatch):
+    monkeypatch.setattr(publishing, "CHUNK_ROWS", 100)  # a few chunks of the sample's rows
+    reports = []
+
+    release = publishing.publish(
+        publishing.start(None), lambda done, total: reports.append((done, total)), base_url=URL
+    )
+
+    rows = release.figures["interactions"]
+    assert len(reports) > 4
+    assert reports[-1] == (2 * rows, 2 * rows)
+    assert [done for done, _total in reports] == sorted(done for done, _total in reports)
+    assert all(total == 2 * rows for _done, total in reports)
+    assert any(done <= rows for done, _total in reports) and any(rows < done < 2 * rows for done, _total in reports)
+
+
 def test_the_command_asks_for_the_sites_address_and_refuses_a_second_release_while_one_is_built(
     sample_data, release_storage, settings
 ):
