@@ -46,7 +46,7 @@ RELEASE_FORMATS = ("tsv", "mitab", "gmt", "decoupler")
 BINDING_SITES = "binding_sites"  # the format of a release's binding-site files (TSV, TFLink's columns)
 MANIFEST = "manifest"
 MANIFEST_NAME = "manifest.json"
-# Written to the ``Job`` about this often: progress counts rows frozen, then rows written.
+# ``on_progress(done, total)`` of ``publish``: rows frozen, then rows written, of twice the rows.
 Progress = Callable[[int, int], None]
 
 
@@ -177,22 +177,21 @@ def write_files(release: Release, base_url: str, on_rows: Callable[[int], None])
     remove_files(release)
     organisms = Organism.objects.in_bulk(field_name="name")
     entry_url = entry_url_on(base_url)
+    dates = any(fmt.dates for fmt in release_formats())
     files, done = [], 0
     for name in release.figures["organism"]:
         organism = organisms[name]
         planned = interaction_files(release, name, entry_url)
         rows = release.interactions.filter(organism=organism)
-        dates = any(fmt.dates for fmt in release_formats())
         chunks = chunked(selectors.interaction_records(rows, CHUNK_ROWS, by_tf=True, dates=dates), CHUNK_ROWS)
         write_together(counted(chunks, done, on_rows), [output for _key, output in planned])
         done += release.figures["organism"][name]
         files += [stored(release, output.file, organism, key) for key, output in planned]
     site_organisms = release.binding_sites.order_by().values_list("organism", flat=True).distinct()
     for organism in Organism.objects.filter(pk__in=site_organisms):
-        compressed = new_file(release, binding_site_file_name(organism.name), header_lines=1)
-        compressed.write(
-            exports.binding_site_tsv(selectors.binding_site_records(release.binding_sites.filter(organism=organism)))
-        )
+        compressed = new_file(release, binding_site_file_name(organism.name), len(list(exports.binding_site_tsv([]))))
+        sites = selectors.binding_site_records(release.binding_sites.filter(organism=organism))
+        compressed.write(exports.binding_site_tsv(sites))
         files.append(stored(release, compressed, organism, BINDING_SITES))
     return files
 
