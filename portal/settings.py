@@ -172,6 +172,10 @@ SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 
 # The portal's name: the source database of the evidence its curators read in papers.
 PORTAL_NAME = os.environ.get("PORTAL_NAME", "TF-target portal")
+# The site's public address (https://portal.example.org): what a release published by
+# `manage.py publish_release` names in its manifest and citation (the admin names the address it
+# was reached at). Empty: the command asks for --url.
+PORTAL_URL = os.environ.get("PORTAL_URL", "").strip()
 
 IMPORT_MAX_PAGE_BYTES = int(os.environ.get("IMPORT_MAX_PAGE_BYTES", 10 * 1024 * 1024))
 # Largest upload of pages (all files, or a zip's unpacked members) in the admin, in bytes.

@@ -57,24 +57,57 @@ WEIGHTS_TEXT = ", ".join(
 )
 NETWORK_KEY = Option("by", dict(zip(networks.NETWORK_KEYS, ("by gene name", "by UniProt"), strict=True)))
 
-Lines = Callable[[QuerySet, HttpRequest, str | None], Iterator[str]]
+# A format's writer: (records, the value of its option, the address of a TF's entry page) -> the file's lines.
+Write = Callable[[Iterable[exports.InteractionRecord], str | None, Callable[[str], str]], Iterator[str]]
+# Where a file's records come from, read when it is written: called with the keywords ``by_tf``,
+# ``evidence``, ``dates`` and ``group`` (see ``DownloadFormat.records``). ``live(queryset)`` reads the
+# live interactions; ``releases.selectors.frozen(queryset)`` a release's frozen rows.
+Records = Callable[..., Iterator[exports.InteractionRecord]]
+
+
+def live(queryset: QuerySet) -> Records:
+    """The records of the live interactions of ``queryset``, in the order a format asks for."""
+
+    def records(*, by_tf=False, evidence=True, dates=False, group=None):
+        if group is not None:
+            return interaction_records_grouped(queryset, group)
+        return interaction_records(queryset, by_tf=by_tf, evidence=evidence, dates=dates)
+
+    return records
 
 
 @dataclass(frozen=True)
 class DownloadFormat:
-    """A format interactions download in, from the downloads page and the API's ``format=`` alike."""
+    """A format interactions download in, from the downloads page, the API's ``format=`` and a release's
+    files alike.
+
+    ``write`` turns records into the file's lines, whatever they come from (``Records``): the live
+    interactions (``lines``) or a release's frozen copy (``releases``).  The records it needs are
+    said by ``by_tf`` (whole TFs together, for GMT's sets), ``evidence``, ``dates`` and ``group``
+    (given the option's value, a function of a TF's gene name and accession whose TFs must come
+    together, each group whole: the decoupler network by gene name).
+    """
 
     name: str  # the API's format= value, and the organism file's address suffix
     media_type: str
     extension: str
     description: str  # what the format holds, for the API's documentation
-    lines: Lines  # (interactions, request, the option's value) -> the file's lines
+    write: Write
     organism_file: str = "{organism}_interactions"  # the organism file's name, before its extension
     option: Option | None = None
+    by_tf: bool = False
+    evidence: bool = True
+    dates: bool = False
+    group: Callable[[str | None], Callable[[str, str], str] | None] | None = None
 
     @property
     def content_type(self) -> str:
         return f"{self.media_type}; charset={CHARSET}"
+
+    @property
+    def choices(self) -> tuple[str | None, ...]:
+        """Every value of the format's option (a release writes a file of each), or (None,)."""
+        return tuple(self.option.labels) if self.option else (None,)
 
     def choice(self, params: Mapping[str, str]) -> str | None:
         """The value of the format's option in ``params`` (None for a format without one); ``UnknownChoice``."""
@@ -83,44 +116,54 @@ class DownloadFormat:
     def file_name(self, stem: str) -> str:
         return f"{stem}.{self.extension}"
 
+    def organism_stem(self, organism_name: str, choice: str | None) -> str:
+        """The organism file's name before its extension: ``Homo_sapiens_targets_by_uniprot``."""
+        return self.organism_file.format(organism=organism_name.replace(" ", "_"), choice=choice)
 
-def tflink_lines(queryset: QuerySet, request: HttpRequest, choice: str | None) -> Iterator[str]:
-    return exports.tflink_tsv(interaction_records(queryset))
+    def records(self, source: Records, choice: str | None) -> Iterator[exports.InteractionRecord]:
+        """The records of ``source`` in the order and with the fields this format needs."""
+        group = self.group(choice) if self.group else None
+        return source(by_tf=self.by_tf, evidence=self.evidence, dates=self.dates, group=group)
+
+    def lines(self, source: Records, request: HttpRequest, choice: str | None) -> Iterator[str]:
+        """The file of ``source``'s records; a GMT set's description is its TF's page on the site
+        ``request`` reached (the GSEA convention that makes it a link in GSEA's reports)."""
+        return self.write(self.records(source, choice), choice, entry_url_on(request.build_absolute_uri("/")))
 
 
-def mitab_lines(queryset: QuerySet, request: HttpRequest, choice: str | None) -> Iterator[str]:
-    return psi_mi.mitab28(interaction_records(queryset))
+def entry_url_on(base_url: str) -> Callable[[str], str]:
+    """The address of a protein's entry page on the site at ``base_url``, from its accession."""
+    base = base_url.rstrip("/")
+    return lambda accession: base + reverse("proteins:protein", args=[accession])
 
 
-def gmt_lines(queryset: QuerySet, request: HttpRequest, key: str | None) -> Iterator[str]:
-    """GMT gene sets of ``queryset``'s interactions, a TF's targets by ``key`` (``GMT_KEY``).
+def tflink_lines(records, choice, entry_url):
+    return exports.tflink_tsv(records)
 
-    Each set's description is the address of its TF's entry page on the site ``request`` reached,
-    the GSEA convention that makes it a link in GSEA's reports.
-    """
 
-    def entry_url(accession):
-        return request.build_absolute_uri(reverse("proteins:protein", args=[accession]))
+def mitab_lines(records, choice, entry_url):
+    return psi_mi.mitab28(records)
 
-    records = interaction_records(queryset, by_tf=True, evidence=False)
+
+def gmt_lines(records, key, entry_url):
+    """GMT gene sets, a TF's targets by ``key`` (``GMT_KEY``), each described by its TF's entry page."""
     return exports.gmt(records, key, entry_url=entry_url)
 
 
-def decoupler_lines(queryset: QuerySet, request: HttpRequest, key: str | None) -> Iterator[str]:
-    """The decoupler network of ``queryset``'s interactions, its nodes by ``key`` (``NETWORK_KEY``).
-
-    By gene name, the TFs that share one are read together (the writer merges their pairs); by
-    UniProt accession, each TF is its own source.
-    """
-    if key == "uniprot":
-        records = interaction_records(queryset, by_tf=True)
-    else:
-        records = interaction_records_grouped(queryset, networks.network_node)
+def decoupler_lines(records, key, entry_url):
+    """The decoupler network, its nodes by ``key`` (``NETWORK_KEY``); the records come grouped by
+    source (``DownloadFormat.group``)."""
     return networks.decoupler_network(records, CONFIDENCE_WEIGHTS, key)
 
 
-def ndjson_lines(queryset: QuerySet, request: HttpRequest, choice: str | None) -> Iterator[str]:
-    return exports.ndjson(interaction_records(queryset, dates=True))
+def decoupler_group(key: str | None) -> Callable[[str, str], str] | None:
+    """By gene name, the TFs that share one are read together (the writer merges their pairs); by
+    UniProt accession, each TF is its own source (TF order groups them)."""
+    return networks.network_node if key != "uniprot" else None
+
+
+def ndjson_lines(records, choice, entry_url):
+    return exports.ndjson(records)
 
 
 TSV = DownloadFormat(
@@ -152,6 +195,8 @@ FORMATS = {
             gmt_lines,
             organism_file="{organism}_targets_by_{choice}",
             option=GMT_KEY,
+            by_tf=True,
+            evidence=False,
         ),
         DownloadFormat(
             "decoupler",
@@ -167,6 +212,8 @@ FORMATS = {
             decoupler_lines,
             organism_file="{organism}_network_by_{choice}",
             option=NETWORK_KEY,
+            by_tf=True,
+            group=decoupler_group,
         ),
         DownloadFormat(
             "ndjson",
@@ -174,6 +221,7 @@ FORMATS = {
             "ndjson",
             "Newline-delimited JSON: one interaction per line, the same object as in a JSON page.",
             ndjson_lines,
+            dates=True,
         ),
     )
 }
@@ -201,18 +249,19 @@ def blocks(lines: Iterable[str], size: int = BLOCK_CHARACTERS) -> Iterator[bytes
 
 
 def interactions_file(
-    fmt: DownloadFormat, queryset: QuerySet, request: HttpRequest, stem: str, choice: str | None
+    fmt: DownloadFormat, records: Records, request: HttpRequest, stem: str, choice: str | None
 ) -> StreamingHttpResponse:
-    """``queryset``'s interactions in ``fmt`` as the file ``<stem>.<extension>``."""
-    return streamed_file(fmt.lines(queryset, request, choice), fmt.content_type, fmt.file_name(stem))
+    """The interactions of ``records`` (``live(queryset)``, or a release's) in ``fmt`` as the file
+    ``<stem>.<extension>``."""
+    return streamed_file(fmt.lines(records, request, choice), fmt.content_type, fmt.file_name(stem))
 
 
 def organism_file(organism: Organism, fmt: DownloadFormat, request: HttpRequest) -> StreamingHttpResponse:
     """The public interactions of ``organism`` in ``fmt``; a bad option raises ``UnknownChoice`` before the stream."""
     choice = fmt.choice(request.GET)
-    stem = fmt.organism_file.format(organism=organism.name.replace(" ", "_"), choice=choice)
+    stem = fmt.organism_stem(organism.name, choice)
     rows = Interaction.objects.public().filter(organism=organism)
-    return interactions_file(fmt, rows, request, stem, choice)
+    return interactions_file(fmt, live(rows), request, stem, choice)
 
 
 # An entry page's tables, in TFLink's columns and under the names TFLink's pages give them.

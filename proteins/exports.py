@@ -109,11 +109,15 @@ TFLINK_COLUMNS = (
     "Source.database",
     "Small-scale.evidence",
 )
+# After the grades, the organism-wide file says where each interaction stands in curation (unreviewed,
+# flagged: under review, approved); the per-protein tables keep TFLink's columns and the grades only.
+STATUS_COLUMN = "Status"
 
 
 def tflink_tsv(records: Iterable[InteractionRecord]) -> Iterator[str]:
-    """TFLink's organism-wide simple format, then ``GRADE_COLUMNS``: one row per interaction, ';' inside cells."""
-    yield "\t".join((*TFLINK_COLUMNS, *GRADE_COLUMNS)) + "\n"
+    """TFLink's organism-wide simple format, then ``GRADE_COLUMNS`` and ``STATUS_COLUMN``: one row per
+    interaction, ';' inside cells."""
+    yield "\t".join((*TFLINK_COLUMNS, *GRADE_COLUMNS, STATUS_COLUMN)) + "\n"
     for record in records:
         yield _tsv_line(
             (
@@ -130,6 +134,7 @@ def tflink_tsv(records: Iterable[InteractionRecord]) -> Iterator[str]:
                 yes_no(record.small_scale),
                 record.mode,
                 record.confidence,
+                record.status,
             )
         )
 

@@ -77,6 +77,19 @@ def progress(job: Job, total: int) -> Callable[..., None]:
     return page_done
 
 
+def row_progress(job: Job) -> Callable[[int, int], None]:
+    """A callback ``(done, total)`` for work counted in rows (a release's publication): writes the
+    job's progress about ``PROGRESS_STEPS`` times, and whenever the total changes."""
+
+    def rows_done(done: int, total: int) -> None:
+        step = max(1, total // PROGRESS_STEPS)
+        if total != job.total or done - job.done >= step or done == total:
+            job.done, job.total = done, total
+            Job.objects.filter(pk=job.pk).update(done=done, total=total)
+
+    return rows_done
+
+
 def staging_folder(root: Path, token: str) -> Path:
     """Where a job's staged files wait: apart from the uploads waiting for their preview's
     confirmation, which are removed after a day, since a failed job keeps its files."""

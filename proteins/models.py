@@ -562,6 +562,7 @@ class Job(models.Model):
         SPREADSHEET = "spreadsheet", "import of a spreadsheet"
         MODE_TABLE = "mode_table", "import of a mode table"
         RECOUNT = "recount", "recount of interactions"
+        RELEASE = "release", "publication of a release"
 
     class State(models.TextChoices):
         QUEUED = "queued"

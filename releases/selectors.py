@@ -3,14 +3,15 @@
 A release's rows become ``proteins.exports`` records again (``interaction_records``,
 ``binding_site_records``), so every writer of the live downloads (TSV, MITAB, GMT, NDJSON, the
 decoupler network) writes a release's files and answers the API's ``release=`` unchanged.
-One query per chunk of rows (keyset pagination on the id, never an OFFSET), no join.
+One query per chunk of rows (keyset pagination on the id, never an OFFSET, or whole TFs at a time
+for GMT), no join.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 
 from proteins.exports import BindingSiteRecord, InteractionRecord
 from proteins.selectors.streams import Organisms
@@ -53,13 +54,33 @@ INTERACTION_FIELDS = (
 )
 
 
-def interaction_records(queryset: QuerySet[ReleaseInteraction], chunk_size: int = 5000) -> Iterator[InteractionRecord]:
+def frozen(queryset: QuerySet[ReleaseInteraction]):
+    """The records of a release's frozen rows in the order a download format asks for
+    (``proteins.downloads.Records``): the way a release answers every format."""
+
+    def records(*, by_tf=False, evidence=True, dates=False, group=None):
+        return interaction_records(queryset, by_tf=by_tf or group is not None, dates=dates, group=group)
+
+    return records
+
+
+def interaction_records(
+    queryset: QuerySet[ReleaseInteraction],
+    chunk_size: int = 5000,
+    *,
+    by_tf: bool = False,
+    dates: bool = True,
+    group: Callable[[str, str], str] | None = None,
+) -> Iterator[InteractionRecord]:
     """``InteractionRecord``s of frozen rows, in the rows' id order (the order they were frozen in:
-    the live interactions' id order), a query per chunk."""
-    organisms, last = Organisms(), 0
+    the live interactions' id order), a query per chunk; with ``by_tf``, ordered by TF (its
+    accession), then id, as GMT's sets need (``rows_by_tf``).  Without ``dates``, ``updated_at``
+    is not read (converting it is a good part of reading a row)."""
+    organisms = Organisms()
     taxa = {}  # a cross-species target's organism name -> its taxon id
-    while True:
-        rows = list(queryset.filter(pk__gt=last).order_by("pk").values_list(*INTERACTION_FIELDS)[:chunk_size])
+    fields = INTERACTION_FIELDS if dates else INTERACTION_FIELDS[:-1]
+    chunks = rows_by_tf(queryset, chunk_size, fields, group) if by_tf else rows_by_id(queryset, chunk_size, fields)
+    for rows in chunks:
         for row in rows:
             organism, taxon = organisms[row[2]]
             target_organism = row[9]
@@ -82,14 +103,60 @@ def interaction_records(queryset: QuerySet[ReleaseInteraction], chunk_size: int 
                 status=row[14],
                 target_organism=target_organism,
                 target_taxon_id=taxa.get(target_organism) if target_organism else None,
-                updated_at=row[18],
+                updated_at=row[18] if dates else None,
                 mode=row[15],
                 mode_decision=row[16],
                 confidence=row[17],
             )
+
+
+def rows_by_id(queryset: QuerySet[ReleaseInteraction], chunk_size: int, fields) -> Iterator[list[tuple]]:
+    """Chunks of ``fields`` in id order: keyset pagination on the id, never an OFFSET."""
+    last = 0
+    while True:
+        rows = list(queryset.filter(pk__gt=last).order_by("pk").values_list(*fields)[:chunk_size])
+        yield rows
         if len(rows) < chunk_size:
             return
         last = rows[-1][0]
+
+
+MAX_TFS_PER_QUERY = 1000
+
+
+def rows_by_tf(
+    queryset: QuerySet[ReleaseInteraction], chunk_size: int, fields, group: Callable[[str, str], str] | None = None
+) -> Iterator[list[tuple]]:
+    """Chunks of ``fields`` with each TF's rows together (by id), TFs by accession, or with ``group``
+    (a function of a TF's name and accession) the TFs of one group together, groups in sorted order.
+
+    A query counts each TF's rows (the TF index, grouped); then each chunk is the rows of as
+    many whole TFs as make about ``chunk_size`` (a TF of more rows is a chunk of its own: memory
+    is bounded by the largest TF's targets), read by the TF index and put in the TFs' order in
+    memory: no sort of the whole set, no OR of keys that an index cannot serve.
+    """
+    tfs = list(queryset.order_by().values_list("tf_accession", "tf_name").annotate(rows=Count("pk")))  # a few thousand
+    if group is None:
+        tfs.sort()
+    else:
+        tfs.sort(key=lambda tf: (group(tf[1], tf[0]), tf[0]))
+    batch, size = [], 0
+    for tf_accession, _name, rows in tfs:
+        batch.append(tf_accession)
+        size += rows
+        if size >= chunk_size or len(batch) == MAX_TFS_PER_QUERY:
+            yield tf_rows(queryset, batch, fields)
+            batch, size = [], 0
+    if batch:
+        yield tf_rows(queryset, batch, fields)
+
+
+def tf_rows(queryset, tf_accessions, fields):
+    """The rows of the TFs ``tf_accessions``, in that order of TFs, each TF's by id."""
+    rank = {accession: number for number, accession in enumerate(tf_accessions)}
+    rows = list(queryset.filter(tf_accession__in=tf_accessions).order_by("tf_accession", "pk").values_list(*fields))
+    rows.sort(key=lambda row: rank[row[3]])  # stable: each TF's rows stay in id order
+    return rows
 
 
 SITE_FIELDS = (

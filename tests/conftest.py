@@ -120,6 +120,7 @@ def sample_data(fixture_pages):
         ("proteins", "0002_tflink_organisms", "add_organisms"),
         ("proteins", "0004_default_site_pages", "add_pages"),
         ("curation", "0002_roles", "add_roles"),
+        ("releases", "0002_editor_role", "add_roles"),
     ):
         getattr(import_module(f"{app}.migrations.{migration}"), function)(django_apps, None)
     cache.clear()

@@ -239,7 +239,7 @@ def network_problems(network: pandas.DataFrame) -> list[str]:
     return problems
 
 
-# The TFLink TSV (README, "Downloads"): TFLink's organism-wide columns, then Mode and Confidence;
+# The TFLink TSV (README, "Downloads"): TFLink's organism-wide columns, then Mode, Confidence and Status;
 # several values in a cell joined by ';', '-' for none, never an empty cell.
 
 TSV_COLUMNS = [
@@ -256,6 +256,7 @@ TSV_COLUMNS = [
     "Small-scale.evidence",
     "Mode",
     "Confidence",
+    "Status",
 ]
 _UNIPROT = r"(?:[OPQ][0-9][A-Z0-9]{3}[0-9]|[A-NR-Z][0-9](?:[A-Z][A-Z0-9]{2}[0-9]){1,2})"
 _NUMBERS = r"(?:-|\d+(?:;\d+)*)"
@@ -273,6 +274,7 @@ TSV_VALUES = {
     "Small-scale.evidence": r"Yes|No",
     "Mode": r"activation|repression|dual|unknown",
     "Confidence": r"[A-E]",
+    "Status": r"unreviewed|flagged|approved",  # the public ones
 }
 
 

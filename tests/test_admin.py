@@ -1000,7 +1000,7 @@ def test_text_exports_neutralise_formulae_and_import_back_as_they_were(admin_cli
 
 def test_downloads_and_the_api_give_formula_like_names_verbatim(client, formula_names):
     cache.clear()
-    row = "O75030\tP49335\t-\t-\t=1+2\t-2+3\t+3-1\t-\tHomo sapiens\t@SUM(A1:A9)\tNo\tunknown\tE"
+    row = "O75030\tP49335\t-\t-\t=1+2\t-2+3\t+3-1\t-\tHomo sapiens\t@SUM(A1:A9)\tNo\tunknown\tE\tunreviewed"
 
     download = client.get(reverse("proteins:organism_tsv", args=[9606]))
     api = client.get("/api/interactions/", {"tf": "O75030", "format": "tsv"})

@@ -66,7 +66,7 @@ GRADES = {
     6: ("repression", "source_table", "B"),
     8: ("dual", "publications", "C"),
 }
-TSV_COLUMNS = 13
+TSV_COLUMNS = 14
 
 
 @pytest.fixture(autouse=True)
@@ -389,6 +389,7 @@ def tflink_row(row):
         "Yes" if row["small_scale"] else "No",
         row["mode"],
         row["confidence"],
+        row["status"],
     ]
 
 

@@ -36,6 +36,7 @@ TSV_HEADER = [
     "Small-scale.evidence",
     "Mode",
     "Confidence",
+    "Status",
 ]
 
 
@@ -71,6 +72,7 @@ def expected_rows(organism):
                 "Yes" if interaction.small_scale else "No",
                 interaction.mode,
                 interaction.confidence,
+                interaction.status,
             )
         )
     return rows
@@ -267,7 +269,7 @@ def graded(sample):
     return {(row.tf.accession, row.target.accession): Interaction.objects.get(pk=row.pk) for row in rows}
 
 
-def test_pandas_reads_the_tsv_with_the_mode_and_confidence_after_tflinks_columns(client, graded, tmp_path):
+def test_pandas_reads_the_tsv_with_the_mode_confidence_and_status_after_tflinks_columns(client, graded, tmp_path):
     _response, text = download(client, "/downloads/6239/interactions.tsv")
     path = tmp_path / "interactions.tsv"
     path.write_text(text)
@@ -282,6 +284,7 @@ def test_pandas_reads_the_tsv_with_the_mode_and_confidence_after_tflinks_columns
     assert [graded[pair].mode for pair in graded] == ["activation", "repression", "dual", "unknown"]
     assert set(table["Mode"]) == {"activation", "repression", "dual", "unknown"}
     assert set(table["Confidence"]) <= set("ABCDE")
+    assert set(table["Status"]) <= {"unreviewed", "flagged", "approved"}
 
 
 def test_pandas_reads_the_mode_decision_and_confidence_of_each_ndjson_line(client, graded, tmp_path):

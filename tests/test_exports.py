@@ -74,7 +74,7 @@ def awkward_records():
 def test_tflink_tsv_header_and_row_equal_the_record():
     rows = table(tflink_tsv([record()]))
 
-    assert rows[0] == [*TFLINK_COLUMNS, "Mode", "Confidence"]
+    assert rows[0] == [*TFLINK_COLUMNS, "Mode", "Confidence", "Status"]
     assert rows[1] == [
         "P04637",
         "Q07812",
@@ -89,13 +89,22 @@ def test_tflink_tsv_header_and_row_equal_the_record():
         "Yes",
         "unknown",
         "E",
+        "unreviewed",
     ]
 
 
-def test_tflink_tsv_ends_each_row_with_the_mode_and_the_confidence():
-    rows = table(tflink_tsv([record(mode="repression", confidence="B"), record(id=2, mode="dual", confidence="A")]))
+def test_tflink_tsv_ends_each_row_with_the_mode_the_confidence_and_the_status():
+    records = [
+        record(mode="repression", confidence="B", status="flagged"),
+        record(id=2, mode="dual", confidence="A", status="approved"),
+    ]
+    rows = table(tflink_tsv(records))
 
-    assert [row[-2:] for row in rows] == [["Mode", "Confidence"], ["repression", "B"], ["dual", "A"]]
+    assert [row[-3:] for row in rows] == [
+        ["Mode", "Confidence", "Status"],
+        ["repression", "B", "flagged"],
+        ["dual", "A", "approved"],
+    ]
     assert rows[1][:11] == table(tflink_tsv([record()]))[1][:11]
 
 

@@ -205,9 +205,9 @@ def test_pandas_reads_every_organisms_tsv_with_the_documented_columns_and_values
 
 def test_tsv_checks_find_cells_that_break_the_documented_columns():
     columns = "UniprotID.TF\tUniprotID.Target\tNCBI.GeneID.TF\tNCBI.GeneID.Target\tName.TF\tName.Target\t"
-    columns += "Detection.method\tPubmedID\tOrganism\tSource.database\tSmall-scale.evidence\tMode\tConfidence\n"
-    good = "P04637\tQ07812\t7157\t581\tTP53\tBAX\tChIP\t1;2\tHomo sapiens\tGTRD\tNo\tdual\tC\n"
-    bad = "P04637\tQ07812\t7157;x\t\tTP53\tBAX\tChIP\t1,2\tHomo sapiens\tGTRD\tno\tup\tF\n"
+    columns += "Detection.method\tPubmedID\tOrganism\tSource.database\tSmall-scale.evidence\tMode\tConfidence\tStatus\n"
+    good = "P04637\tQ07812\t7157\t581\tTP53\tBAX\tChIP\t1;2\tHomo sapiens\tGTRD\tNo\tdual\tC\tapproved\n"
+    bad = "P04637\tQ07812\t7157;x\t\tTP53\tBAX\tChIP\t1,2\tHomo sapiens\tGTRD\tno\tup\tF\trejected\n"
 
     def read(text):
         return pandas.read_csv(io.StringIO(text), sep="\t", dtype=str, keep_default_na=False)
@@ -220,6 +220,7 @@ def test_tsv_checks_find_cells_that_break_the_documented_columns():
         "row 1, Small-scale.evidence: 'no'",
         "row 1, Mode: 'up'",
         "row 1, Confidence: 'F'",
+        "row 1, Status: 'rejected'",
     ]
 
 

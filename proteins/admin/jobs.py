@@ -11,14 +11,19 @@ from ..models import Job
 from .imports import UPLOAD_PERMISSION, ReadOnlyAdminMixin
 from .mode_tables import UPLOAD_PERMISSION as MODE_TABLE_PERMISSION
 
-# Each kind's task, and the permission that starts a job of that kind (or runs it again).
+# Each kind's task, and the permission that starts a job of that kind (or runs it again); apps that
+# proteins does not import add theirs with ``register_kind`` (releases: ``releases/admin.py``).
 KINDS = {
     Job.Kind.PAGES: (tasks.import_uploaded_pages, UPLOAD_PERMISSION),
     Job.Kind.MODE_TABLE: (import_staged_mode_table, MODE_TABLE_PERMISSION),
     Job.Kind.SPREADSHEET: (tasks.import_spreadsheet, "proteins.change_interaction"),
     Job.Kind.RECOUNT: (tasks.recount_interactions, "proteins.change_protein"),
 }
-STARTING_PERMISSIONS = {permission for _task, permission in KINDS.values()}
+
+
+def register_kind(kind: Job.Kind, task, permission: str) -> None:
+    """Say which task runs a job of ``kind`` again, and who may start one (and read the jobs)."""
+    KINDS[kind] = (task, permission)
 
 
 @admin.register(Job)
@@ -45,7 +50,7 @@ class JobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def has_view_permission(self, request, obj=None):
         if not request.user.is_staff:
             return False
-        starts_jobs = any(request.user.has_perm(permission) for permission in STARTING_PERMISSIONS)
+        starts_jobs = any(request.user.has_perm(permission) for _task, permission in KINDS.values())
         return starts_jobs or super().has_view_permission(request, obj)
 
     @admin.display(description="progress")

@@ -40,7 +40,7 @@ def streamed_response(renderer, queryset, request, stem):
         choice = download.choice(request.query_params)
     except downloads.UnknownChoice as error:
         raise exceptions.ValidationError({error.parameter: [str(error)]}) from None
-    return downloads.interactions_file(download, queryset, request, stem, choice)
+    return downloads.interactions_file(download, downloads.live(queryset), request, stem, choice)
 
 
 class FormatNegotiation(DefaultContentNegotiation):
