@@ -3,13 +3,15 @@
 One registry of formats (``FORMATS``: media type, file extension, file name, what the format
 holds and the option it takes, such as GMT's ``by``) and one way to stream a file
 (``streamed_file``): the downloads page's organism files, an entry page's tables and the API's
-streamed formats all go through them.  Rows are read a chunk at a time
-(``proteins.selectors.streams``) and written by the pure writers of ``proteins.exports`` and
-``proteins.psi_mi``, so memory stays flat however large the file.
+streamed formats all go through them.  Rows are read a chunk at a time as export records
+(``Records``: the live interactions through ``proteins.selectors.streams``, or a release's
+frozen rows) and written by the pure writers of ``proteins.exports`` and ``proteins.psi_mi``,
+so memory stays flat however large the file.
 """
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import partial
 
 from django.db.models import QuerySet
 from django.http import HttpRequest, StreamingHttpResponse
@@ -51,7 +53,17 @@ GMT_KEY = Option(
     dict(zip(exports.GMT_KEYS, ("by UniProt", "by NCBI Gene id", "by gene name"), strict=True)),
 )
 
-Lines = Callable[[QuerySet, HttpRequest, str | None], Iterator[str]]
+# The rows a file holds, as export records, read when the file is written: called with the keyword
+# arguments of ``selectors.streams.interaction_records`` after its queryset (``by_tf``, ``evidence``,
+# ``dates``).  ``live(queryset)`` reads live interactions; a release's frozen rows are read by
+# ``releases.selectors.interaction_records`` with the same arguments.
+Records = Callable[..., Iterator[exports.InteractionRecord]]
+Lines = Callable[[Records, HttpRequest, str | None], Iterator[str]]
+
+
+def live(queryset: QuerySet) -> Records:
+    """The records of the live interactions of ``queryset``."""
+    return partial(interaction_records, queryset)
 
 
 @dataclass(frozen=True)
@@ -62,7 +74,7 @@ class DownloadFormat:
     media_type: str
     extension: str
     description: str  # what the format holds, for the API's documentation
-    lines: Lines  # (interactions, request, the option's value) -> the file's lines
+    lines: Lines  # (records, request, the option's value) -> the file's lines
     organism_file: str = "{organism}_interactions"  # the organism file's name, before its extension
     option: Option | None = None
 
@@ -78,16 +90,16 @@ class DownloadFormat:
         return f"{stem}.{self.extension}"
 
 
-def tflink_lines(queryset: QuerySet, request: HttpRequest, choice: str | None) -> Iterator[str]:
-    return exports.tflink_tsv(interaction_records(queryset))
+def tflink_lines(records: Records, request: HttpRequest, choice: str | None) -> Iterator[str]:
+    return exports.tflink_tsv(records())
 
 
-def mitab_lines(queryset: QuerySet, request: HttpRequest, choice: str | None) -> Iterator[str]:
-    return psi_mi.mitab28(interaction_records(queryset))
+def mitab_lines(records: Records, request: HttpRequest, choice: str | None) -> Iterator[str]:
+    return psi_mi.mitab28(records())
 
 
-def gmt_lines(queryset: QuerySet, request: HttpRequest, key: str | None) -> Iterator[str]:
-    """GMT gene sets of ``queryset``'s interactions, a TF's targets by ``key`` (``GMT_KEY``).
+def gmt_lines(records: Records, request: HttpRequest, key: str | None) -> Iterator[str]:
+    """GMT gene sets of the interactions of ``records``, a TF's targets by ``key`` (``GMT_KEY``).
 
     Each set's description is the address of its TF's entry page on the site ``request`` reached,
     the GSEA convention that makes it a link in GSEA's reports.
@@ -96,12 +108,11 @@ def gmt_lines(queryset: QuerySet, request: HttpRequest, key: str | None) -> Iter
     def entry_url(accession):
         return request.build_absolute_uri(reverse("proteins:protein", args=[accession]))
 
-    records = interaction_records(queryset, by_tf=True, evidence=False)
-    return exports.gmt(records, key, entry_url=entry_url)
+    return exports.gmt(records(by_tf=True, evidence=False), key, entry_url=entry_url)
 
 
-def ndjson_lines(queryset: QuerySet, request: HttpRequest, choice: str | None) -> Iterator[str]:
-    return exports.ndjson(interaction_records(queryset, dates=True))
+def ndjson_lines(records: Records, request: HttpRequest, choice: str | None) -> Iterator[str]:
+    return exports.ndjson(records(dates=True))
 
 
 TSV = DownloadFormat(
@@ -167,10 +178,10 @@ def blocks(lines: Iterable[str], size: int = BLOCK_CHARACTERS) -> Iterator[bytes
 
 
 def interactions_file(
-    fmt: DownloadFormat, queryset: QuerySet, request: HttpRequest, stem: str, choice: str | None
+    fmt: DownloadFormat, records: Records, request: HttpRequest, stem: str, choice: str | None
 ) -> StreamingHttpResponse:
-    """``queryset``'s interactions in ``fmt`` as the file ``<stem>.<extension>``."""
-    return streamed_file(fmt.lines(queryset, request, choice), fmt.content_type, fmt.file_name(stem))
+    """The interactions of ``records`` in ``fmt`` as the file ``<stem>.<extension>``."""
+    return streamed_file(fmt.lines(records, request, choice), fmt.content_type, fmt.file_name(stem))
 
 
 def organism_file(organism: Organism, fmt: DownloadFormat, request: HttpRequest) -> StreamingHttpResponse:
@@ -178,7 +189,7 @@ def organism_file(organism: Organism, fmt: DownloadFormat, request: HttpRequest)
     choice = fmt.choice(request.GET)
     stem = fmt.organism_file.format(organism=organism.name.replace(" ", "_"), choice=choice)
     rows = Interaction.objects.public().filter(organism=organism)
-    return interactions_file(fmt, rows, request, stem, choice)
+    return interactions_file(fmt, live(rows), request, stem, choice)
 
 
 # An entry page's tables, in TFLink's columns and under the names TFLink's pages give them.

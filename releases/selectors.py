@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from proteins.exports import BindingSiteRecord, InteractionRecord
 from proteins.selectors.streams import Organisms
@@ -53,13 +53,30 @@ INTERACTION_FIELDS = (
 )
 
 
-def interaction_records(queryset: QuerySet[ReleaseInteraction], chunk_size: int = 5000) -> Iterator[InteractionRecord]:
+def interaction_records(
+    queryset: QuerySet[ReleaseInteraction],
+    *,
+    by_tf: bool = False,
+    evidence: bool = True,
+    dates: bool = True,
+    chunk_size: int = 5000,
+) -> Iterator[InteractionRecord]:
     """``InteractionRecord``s of frozen rows, in the rows' id order (the order they were frozen in:
-    the live interactions' id order), a query per chunk."""
-    organisms, last = Organisms(), 0
+    the live interactions' id order), or by TF then target accession with ``by_tf`` (for GMT); a
+    query per chunk.
+
+    It takes the arguments of ``proteins.selectors.streams.interaction_records`` (so that
+    ``proteins.downloads`` writes either): ``evidence`` and ``dates`` change nothing, a frozen row
+    holds its evidence and date.
+    """
+    ordering = ("tf_accession", "target_accession") if by_tf else ("pk",)
+    organisms, last = Organisms(), None
     taxa = {}  # a cross-species target's organism name -> its taxon id
     while True:
-        rows = list(queryset.filter(pk__gt=last).order_by("pk").values_list(*INTERACTION_FIELDS)[:chunk_size])
+        chunk_query = queryset.order_by(*ordering)
+        if last is not None:
+            chunk_query = chunk_query.filter(after(ordering, last))
+        rows = list(chunk_query.values_list(*INTERACTION_FIELDS)[:chunk_size])
         for row in rows:
             organism, taxon = organisms[row[2]]
             target_organism = row[9]
@@ -89,7 +106,15 @@ def interaction_records(queryset: QuerySet[ReleaseInteraction], chunk_size: int 
             )
         if len(rows) < chunk_size:
             return
-        last = rows[-1][0]
+        last = (rows[-1][3], rows[-1][6]) if by_tf else (rows[-1][0],)
+
+
+def after(ordering: tuple[str, ...], last: tuple) -> Q:
+    """Rows after ``last`` in ``ordering`` (one field, or two): the keyset condition of the next chunk."""
+    if len(ordering) == 1:
+        return Q(**{f"{ordering[0]}__gt": last[0]})
+    (first, second), (first_value, second_value) = ordering, last
+    return Q(**{f"{first}__gt": first_value}) | Q(**{first: first_value, f"{second}__gt": second_value})
 
 
 SITE_FIELDS = (

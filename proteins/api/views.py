@@ -241,7 +241,7 @@ class InteractionViewSet(NumberLookupMixin, ReadOnlyViewSet):
         queryset = self.filter_queryset(self.get_queryset())
         renderer = self.streamed_format()
         if renderer is not None:
-            return renderers.streamed_response(renderer, queryset, request, "interactions")
+            return renderers.streamed_response(renderer, downloads.live(queryset), request, "interactions")
         # The page's ids, then their rows with evidence by the export's own queries: no model instances.
         page = self.paginate_queryset(queryset.values("id"))
         records = self.records(Interaction.objects.filter(pk__in=[row["id"] for row in page]))
@@ -252,7 +252,7 @@ class InteractionViewSet(NumberLookupMixin, ReadOnlyViewSet):
         one = Interaction.objects.filter(pk=interaction.pk)
         renderer = self.streamed_format()
         if renderer is not None:
-            return renderers.streamed_response(renderer, one, request, f"interaction_{interaction.pk}")
+            return renderers.streamed_response(renderer, downloads.live(one), request, f"interaction_{interaction.pk}")
         return Response(self.get_serializer(self.records(one)[0]).data)
 
     def records(self, queryset):
