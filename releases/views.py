@@ -1,0 +1,196 @@
+"""The public pages of releases: the list, one release (notes, figures, files, its difference from
+the previous one, how to cite it), the newest, the files at their stable addresses, and the
+difference between any two releases as a page, TSV and JSON.
+
+Only published releases exist here: one being built, or whose build failed, is a 404.
+"""
+
+import logging
+
+from django.core.files.storage import storages
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponsePermanentRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import get_conditional_response, quote_etag
+from django.views.decorators.http import require_safe
+
+from proteins.downloads import CHARSET, streamed_file
+from proteins.selectors.streams import Organisms
+
+from . import api, changes, selectors
+from .differences import Difference
+from .models import Release, ReleaseFile
+
+logger = logging.getLogger(__name__)
+
+RELEASES_PER_PAGE = 20
+PREVIEW_ROWS = 5  # rows of each kind of change a release's page shows of its difference
+# A published file never changes (its address names its release): caches may keep it for a year.
+IMMUTABLE = "public, max-age=31536000, immutable"
+FIGURES = (
+    ("organism", "Organism"),
+    ("source_database", "Source database"),
+    ("mode", "Mode of regulation"),
+    ("confidence", "Confidence"),
+    ("status", "Curation status"),
+)
+PORTAL_NAME = "TF-target curation portal"
+
+
+def published_release(number: int) -> Release:
+    found = selectors.published().select_related("previous").filter(number=number).first()
+    if found is None:
+        raise Http404(f"No published release {number}.")
+    return found
+
+
+def citation(release: Release, url: str) -> str:
+    """How to cite ``release`` (at ``url``, its page): the portal, the release's number and date, its DOI."""
+    date = timezone.localtime(release.published_at).date().isoformat()
+    text = f"{PORTAL_NAME}, release {release.number} ({date}). {url}"
+    return f"{text} doi:{release.doi}" if release.doi else text
+
+
+@require_safe
+def release_list(request):
+    releases = selectors.published().select_related("previous").order_by("-number")
+    page = Paginator(releases, RELEASES_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "releases/list.html", {"page": page})
+
+
+@require_safe
+def latest(request):
+    release = selectors.latest()
+    if release is None:
+        raise Http404("No release has been published yet.")
+    return redirect(release)  # a temporary redirect: the next release takes the address over
+
+
+@require_safe
+def detail(request, number):
+    release = published_release(number)
+    url = request.build_absolute_uri(release.get_absolute_url())
+    preview = []
+    if release.previous:
+        difference, organisms = Difference(release.previous, release), Organisms()
+        preview = [
+            (kind, title, changes.entries(difference, kind, size=PREVIEW_ROWS, organisms=organisms))
+            for kind, title in changes.TITLES.items()
+        ]
+    figures = [(title, sorted(release.figures.get(name, {}).items())) for name, title in FIGURES]
+    return render(
+        request,
+        "releases/detail.html",
+        {
+            "release": release,
+            "files": list(release.files.select_related("organism")),
+            "figures": figures,
+            "preview": preview,
+            "preview_rows": PREVIEW_ROWS,
+            "counts": release.difference,
+            "citation": citation(release, url),
+            "url": url,
+            "api_url": request.build_absolute_uri(reverse("api:interaction-list")) + f"?release={release.number}",
+        },
+    )
+
+
+@require_safe
+def release_file(request, number, name):
+    """A file of a published release, as stored: never changed, so cached for good and checked by its SHA-256.
+
+    Compressed files are served as they are stored, ``application/gzip`` attachments (no
+    ``Content-Encoding``): the bytes saved are the bytes the manifest's checksum names.
+    """
+    found = (
+        ReleaseFile.objects.select_related("release")
+        .filter(release__number=number, release__state=Release.State.PUBLISHED, name=name)
+        .first()
+    )
+    if found is None:
+        raise Http404(f"Release {number} has no file {name}.")
+    etag = quote_etag(found.sha256)
+    response = get_conditional_response(request, etag=etag)
+    if response is None:
+        try:
+            handle = storages["releases"].open(found.storage_name, "rb")
+        except FileNotFoundError:
+            logger.error("The file %s of release %s is missing from the storage.", found.storage_name, number)
+            raise Http404(f"The file {name} of release {number} is missing.") from None
+        compressed = name.endswith(".gz")
+        response = FileResponse(
+            handle,
+            as_attachment=compressed or not name.endswith(".json"),
+            filename=name,
+            content_type="application/gzip" if compressed else None,
+        )
+    response["ETag"] = etag
+    response["Cache-Control"] = IMMUTABLE
+    return response
+
+
+# The difference between two releases.
+
+
+def difference_of(old: int, new: int) -> Difference:
+    found = {release.number: release for release in selectors.published().filter(number__in=[old, new])}
+    for number in (old, new):
+        if number not in found:
+            raise Http404(f"No published release {number}.")
+    return Difference(found[old], found[new])
+
+
+def canonical_order(request, old, new, name):
+    """A permanent redirect to the same difference with the earlier release first, or None if it is."""
+    if old <= new:
+        return None
+    query = request.META.get("QUERY_STRING", "")
+    return HttpResponsePermanentRedirect(reverse(name, args=[new, old]) + (f"?{query}" if query else ""))
+
+
+def position(text: str | None) -> int | None:
+    return int(text) if text and text.isascii() and text.isdecimal() and len(text) <= 18 else None
+
+
+@require_safe
+def difference(request, old, new):
+    """One kind of change (``kind``, the first with rows by default), a page of them after ``after``."""
+    swapped = canonical_order(request, old, new, "releases:diff")
+    if swapped:
+        return swapped
+    found = difference_of(old, new)
+    adjacent = found.new.previous_id == found.old.pk
+    counts = {**found.new.difference, changes.ACTS: changes.public_acts(found).count()} if adjacent else None
+    kind = request.GET.get("kind")
+    if kind not in changes.KINDS:
+        kind = next((kind for kind in changes.KINDS if counts and counts.get(kind)), changes.KINDS[0])
+    rows = changes.entries(found, kind, position(request.GET.get("after")), changes.PAGE_ROWS + 1)
+    return render(
+        request,
+        "releases/difference.html",
+        {
+            "old": found.old,
+            "new": found.new,
+            "kind": kind,
+            "kinds": [(each, title, counts.get(each) if counts else None) for each, title in changes.TITLES.items()],
+            "rows": rows[: changes.PAGE_ROWS],
+            "next_after": rows[changes.PAGE_ROWS - 1].key if len(rows) > changes.PAGE_ROWS else None,
+            "paged": "after" in request.GET,
+        },
+    )
+
+
+@require_safe
+def difference_file(request, old, new, file_format):
+    """Every change between two releases in one flat table, streamed: TSV or JSON (``releases.changes``)."""
+    swapped = canonical_order(request, old, new, f"releases:diff_{file_format}")
+    if swapped:
+        return swapped
+    found = difference_of(old, new)
+    file_name = f"release_{old}_to_{new}_changes.{file_format}"
+    if file_format == "tsv":
+        return streamed_file(changes.tsv_lines(found), f"text/tab-separated-values; charset={CHARSET}", file_name)
+    described = {"from": api.reference(found.old, request), "to": api.reference(found.new, request)}
+    return streamed_file(changes.json_lines(found, described), f"application/json; charset={CHARSET}", file_name)
