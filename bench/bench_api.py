@@ -15,7 +15,7 @@ b. times ``--json-requests`` JSON pages of 100 interactions (cursors at random p
    reports p50, p95 and the slowest.
 
 With ``--release`` it publishes the filled database as release 1 once (``releases.freezing``;
-reused by later runs), then asks every JSON page of it (``release=1``) and skips the streams.
+reused by later runs), then asks the streams and the JSON pages of it (``release=1``).
 
 Settings are production ones (DEBUG off, no throttling). Results go to
 ``bench/out/api-<engine>-<rows>.json``; ``bench/README.md`` ("REST API") records them.
@@ -202,7 +202,7 @@ def rss_mb():
     return memory_kb()["VmRSS"] / 1024
 
 
-def step_stream(file_format):
+def step_stream(file_format, release=False):
     from django.test import Client
 
     client = Client()
@@ -211,7 +211,7 @@ def step_stream(file_format):
     sampler = MemorySampler(interval=0.05)
     sampler.start()
     started, cpu_started = time.perf_counter(), time.process_time()
-    response = client.get(f"/api/interactions/?format={file_format}", secure=True)
+    response = client.get(f"/api/interactions/?{'release=1&' if release else ''}format={file_format}", secure=True)
     assert response.status_code == 200, response.status_code
     lines = size = 0
     after_100k = None
@@ -319,7 +319,7 @@ def main():
     parser.add_argument("--database-url", help="postgres://user@host:port/name (default: an SQLite file in bench/out)")
     parser.add_argument("--json-requests", type=int, default=300)
     parser.add_argument("--refill", action="store_true", help="drop and fill the database again")
-    parser.add_argument("--release", action="store_true", help="the JSON pages of release 1 (release=1), no streams")
+    parser.add_argument("--release", action="store_true", help="the streams and JSON pages of release 1 (release=1)")
     parser.add_argument("--step", help=argparse.SUPPRESS)
     parser.add_argument("--format", help=argparse.SUPPRESS)
     options = parser.parse_args()
@@ -330,7 +330,7 @@ def main():
         steps = {
             "count": step_count,
             "fill": lambda: step_fill(options.rows),
-            "stream": lambda: step_stream(options.format),
+            "stream": lambda: step_stream(options.format, options.release),
             "json": lambda: step_json(options.json_requests, options.rows, options.release),
             "release": step_release,
         }
@@ -359,9 +359,9 @@ def main():
         results["release"] = run_step("release", database_url)
         print(f"  frozen in {results['release']['seconds']} s" if results["release"]["seconds"] else "  reused")
     results["streams"] = []
-    for file_format in () if options.release else FORMATS:
+    for file_format in FORMATS:
         load = load_average()
-        stream = run_step("stream", database_url, "--format", file_format)
+        stream = run_step("stream", database_url, "--format", file_format, *(["--release"] if options.release else []))
         stream["load_average_before"] = round(load, 2)
         results["streams"].append(stream)
         goal = f" (goal >= {GOAL_TSV_ROWS_PER_SECOND:,})" if file_format == "tsv" else ""

@@ -3,7 +3,7 @@
 A release's rows become ``proteins.exports`` records again (``interaction_records``,
 ``binding_site_records``), so every writer of the live downloads (TSV, MITAB, GMT, NDJSON, the
 decoupler network) writes a release's files and answers the API's ``release=`` unchanged.
-One query per chunk of rows (keyset pagination on the id, never an OFFSET), no join.
+One query per chunk of rows (keyset pagination, never an OFFSET), no join.
 """
 
 from __future__ import annotations
@@ -61,15 +61,18 @@ def interaction_records(
     dates: bool = True,
     chunk_size: int = 5000,
 ) -> Iterator[InteractionRecord]:
-    """``InteractionRecord``s of frozen rows, in the rows' id order (the order they were frozen in:
-    the live interactions' id order), or by TF then target accession with ``by_tf`` (for GMT); a
-    query per chunk.
+    """``InteractionRecord``s of frozen rows of one release, in the live interactions' id order, or by
+    TF then target accession with ``by_tf`` (for GMT); a query per chunk.
+
+    Chunks follow the live id (``interaction_id``, unique in a release), not the row's own: the
+    index of the release's unique constraint, or of its organism's rows, hands them over in that
+    order, where the row's id would have SQLite sort the whole release for every chunk.
 
     It takes the arguments of ``proteins.selectors.streams.interaction_records`` (so that
     ``proteins.downloads`` writes either): ``evidence`` and ``dates`` change nothing, a frozen row
     holds its evidence and date.
     """
-    ordering = ("tf_accession", "target_accession") if by_tf else ("pk",)
+    ordering = ("tf_accession", "target_accession") if by_tf else ("interaction_id",)
     organisms, last = Organisms(), None
     taxa = {}  # a cross-species target's organism name -> its taxon id
     while True:
@@ -106,7 +109,7 @@ def interaction_records(
             )
         if len(rows) < chunk_size:
             return
-        last = (rows[-1][3], rows[-1][6]) if by_tf else (rows[-1][0],)
+        last = (rows[-1][3], rows[-1][6]) if by_tf else (rows[-1][1],)
 
 
 def after(ordering: tuple[str, ...], last: tuple) -> Q:

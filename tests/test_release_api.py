@@ -10,6 +10,7 @@ from django.core.cache import cache
 
 from curation import workflow
 from proteins.models import Interaction, Protein, SourceDatabase
+from releases import selectors
 from releases.freezing import freeze
 from releases.models import Release
 from tests.test_api import (
@@ -226,3 +227,17 @@ def test_the_schema_describes_the_release_parameter_and_the_page_naming_its_rele
     assert "404" in operation["responses"]
     page = schema["components"]["schemas"]["PaginatedInteractionList"]
     assert page["properties"]["release"]["properties"]["number"]["type"] == "integer"
+
+
+def test_a_release_streams_in_chunks_in_id_order_or_by_tf_without_losing_or_repeating_a_row(released_world):
+    frozen = Release.objects.get(number=1).interactions.all()
+    whole = list(selectors.interaction_records(frozen))
+    by_tf = list(selectors.interaction_records(frozen, by_tf=True))
+    numbers = {interaction.pk: number for number, interaction in released_world.items()}
+
+    assert [numbers[record.id] for record in whole] == rows(lambda row: True)
+    assert list(selectors.interaction_records(frozen, chunk_size=2)) == whole
+    assert by_tf == sorted(whole, key=lambda record: (record.tf_accession, record.target_accession))
+    assert list(selectors.interaction_records(frozen, by_tf=True, chunk_size=2)) == by_tf
+    human = selectors.interaction_records(frozen.filter(organism__taxon_id=9606), chunk_size=2)
+    assert [numbers[record.id] for record in human] == rows(lambda row: row["taxon"] == 9606)

@@ -280,7 +280,7 @@ class InteractionViewSet(NumberLookupMixin, ReadOnlyViewSet):
         # The page's ids, then their rows with evidence by the export's own queries: no model instances.
         if self.release:
             page = self.paginate_queryset(queryset.values("pk", "interaction_id"))
-            records = releases_api.page_records(self.release, page)
+            records = releases_api.page_records(page)
         else:
             page = self.paginate_queryset(queryset.values("id"))
             records = self.records(Interaction.objects.filter(pk__in=[row["id"] for row in page]))(dates=True)
