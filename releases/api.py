@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import partial
 
-from django.db.models import F, Q, QuerySet, TextField, Value
+from django.db.models import F, QuerySet, TextField, Value
 from django.db.models.functions import Concat, StrIndex
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions
@@ -126,9 +126,25 @@ def holding(queryset: QuerySet, field: str, value: str) -> QuerySet:
     )
 
 
+def with_proteins(queryset: QuerySet, release_rows: QuerySet, fields: list[str], accessions: list[str]) -> QuerySet:
+    """Rows of ``queryset`` whose protein in one of ``fields`` (``tf_accession``, ``target_accession``) is one
+    of ``accessions``.
+
+    The live ids of those rows are read first, from each field's index, in a subquery on
+    ``release_rows`` (the release's rows): a page then probes them in id order on the release's
+    unique index.  Filtered in place, SQLite (without statistics) walks the release in id order
+    instead, looking for the protein's rows (measured: 150 ms a page at 1.3 million rows).
+    """
+    rows = release_rows.order_by()
+    found = [rows.filter(**{f"{field}__in": accessions}).values("interaction_id") for field in fields]
+    return queryset.filter(interaction_id__in=found[0].union(*found[1:]))
+
+
 class AccessionFilter(filters.ProteinIdentifierFilter):
     def filter(self, queryset, value):
-        return queryset.filter(**{f"{self.field_name}__in": accessions_identified_by(value)}) if value else queryset
+        if not value:
+            return queryset
+        return with_proteins(queryset, self.parent.queryset, [self.field_name], accessions_identified_by(value))
 
 
 class JoinedNameFilter(filters.NamedFilter):
@@ -173,7 +189,7 @@ class FrozenInteractionFilter(filters.InteractionFilter):
         if not value:
             return queryset
         accessions = accessions_identified_by(value)
-        return queryset.filter(Q(tf_accession__in=accessions) | Q(target_accession__in=accessions))
+        return with_proteins(queryset, self.queryset, ["tf_accession", "target_accession"], accessions)
 
 
 def frozen_records(queryset: QuerySet[ReleaseInteraction]) -> Records:
