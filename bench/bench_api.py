@@ -1,7 +1,7 @@
 """Benchmark the REST API's bulk pulls and JSON pages, on SQLite or PostgreSQL.
 
     python bench/bench_api.py [--rows 1000000] [--database-url postgres://postgres@127.0.0.1:5432/tfportal_apibench]
-                              [--json-requests 300] [--refill]
+                              [--json-requests 300] [--refill] [--release]
 
 Fills a database with ``--rows`` interactions (bulk inserts: COPY on PostgreSQL, executemany
 on SQLite; reused by later runs unless ``--refill``), then, each in a fresh process so that its
@@ -13,6 +13,9 @@ a. streams ``GET /api/interactions/?format=tsv``, ``?format=mitab`` and ``?forma
 b. times ``--json-requests`` JSON pages of 100 interactions (cursors at random places, and with
    filters: a TF, the largest organism, the other one, an organism and a source database) and
    reports p50, p95 and the slowest.
+
+With ``--release`` it publishes the filled database as release 1 once (``releases.freezing``;
+reused by later runs), then asks the streams and the JSON pages of it (``release=1``).
 
 Settings are production ones (DEBUG off, no throttling). Results go to
 ``bench/out/api-<engine>-<rows>.json``; ``bench/README.md`` ("REST API") records them.
@@ -199,7 +202,7 @@ def rss_mb():
     return memory_kb()["VmRSS"] / 1024
 
 
-def step_stream(file_format):
+def step_stream(file_format, release=False):
     from django.test import Client
 
     client = Client()
@@ -208,7 +211,7 @@ def step_stream(file_format):
     sampler = MemorySampler(interval=0.05)
     sampler.start()
     started, cpu_started = time.perf_counter(), time.process_time()
-    response = client.get(f"/api/interactions/?format={file_format}", secure=True)
+    response = client.get(f"/api/interactions/?{'release=1&' if release else ''}format={file_format}", secure=True)
     assert response.status_code == 200, response.status_code
     lines = size = 0
     after_100k = None
@@ -239,13 +242,36 @@ def step_stream(file_format):
     }
 
 
-def step_json(requests, rows):
+def step_release():
+    """Release 1 of the whole database, frozen (and marked published) unless it is already there."""
+    from django.db import connection
+
+    from releases.freezing import freeze
+    from releases.models import Release
+
+    if Release.objects.filter(number=1, state=Release.State.PUBLISHED).exists():
+        return {"seconds": None}
+    Release.objects.filter(number=1).delete()
+    started = time.perf_counter()
+    release = freeze(Release.objects.create(number=1))
+    Release.objects.filter(pk=release.pk).update(state=Release.State.PUBLISHED)
+    seconds = round(time.perf_counter() - started, 1)
+    if connection.vendor == "postgresql":
+        # As after the fill: statistics of the new rows (autovacuum's analyse would take them within a
+        # minute); the planner's of the empty table would sort a release's rows for every page.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE releases_releaseinteraction")
+    return {"seconds": seconds, "rows": release.figures["interactions"]}
+
+
+def step_json(requests, rows, release=False):
     from django.test import Client
 
     from proteins.models import Interaction
 
     random.seed(RNG_SEED)
     client = Client()
+    api = "/api/interactions/?release=1&" if release else "/api/interactions/?"
     tf_name = Interaction.objects.order_by("?").values_list("tf__gene_name", flat=True).first()
 
     human_rows = Interaction.objects.filter(organism__taxon_id=9606).count()  # ids 1 to human_rows
@@ -255,16 +281,12 @@ def step_json(requests, rows):
         return base64.b64encode(f"p={random.randrange(end - 5000)}".encode()).decode()
 
     kinds = {
-        "no filter, random cursor": lambda: f"/api/interactions/?page_size=100&cursor={random_cursor()}",
-        "tf=<gene name>": lambda: f"/api/interactions/?page_size=100&tf={tf_name}",
-        "organism=9606, random cursor": lambda: (
-            f"/api/interactions/?page_size=100&organism=9606&cursor={random_cursor(human_rows)}"
-        ),
-        "organism=10090, random cursor": lambda: (
-            f"/api/interactions/?page_size=100&organism=10090&cursor={random_cursor()}"
-        ),
+        "no filter, random cursor": lambda: f"{api}page_size=100&cursor={random_cursor()}",
+        "tf=<gene name>": lambda: f"{api}page_size=100&tf={tf_name}",
+        "organism=9606, random cursor": lambda: f"{api}page_size=100&organism=9606&cursor={random_cursor(human_rows)}",
+        "organism=10090, random cursor": lambda: f"{api}page_size=100&organism=10090&cursor={random_cursor()}",
         "organism + source, random cursor": lambda: (
-            f"/api/interactions/?page_size=100&organism=9606&source=TRRUST&cursor={random_cursor(human_rows)}"
+            f"{api}page_size=100&organism=9606&source=TRRUST&cursor={random_cursor(human_rows)}"
         ),
     }
     for make in kinds.values():  # warm up
@@ -305,6 +327,7 @@ def main():
     parser.add_argument("--database-url", help="postgres://user@host:port/name (default: an SQLite file in bench/out)")
     parser.add_argument("--json-requests", type=int, default=300)
     parser.add_argument("--refill", action="store_true", help="drop and fill the database again")
+    parser.add_argument("--release", action="store_true", help="the streams and JSON pages of release 1 (release=1)")
     parser.add_argument("--step", help=argparse.SUPPRESS)
     parser.add_argument("--format", help=argparse.SUPPRESS)
     options = parser.parse_args()
@@ -315,8 +338,9 @@ def main():
         steps = {
             "count": step_count,
             "fill": lambda: step_fill(options.rows),
-            "stream": lambda: step_stream(options.format),
-            "json": lambda: step_json(options.json_requests, options.rows),
+            "stream": lambda: step_stream(options.format, options.release),
+            "json": lambda: step_json(options.json_requests, options.rows, options.release),
+            "release": step_release,
         }
         print(json.dumps(steps[options.step]()))
         return
@@ -338,10 +362,14 @@ def main():
         print("Filling ...", flush=True)
         results["fill"] = run_step("fill", database_url, "--rows", str(options.rows))
         print(f"  {results['fill']['seconds']} s")
+    if options.release:
+        print("Release 1 ...", flush=True)
+        results["release"] = run_step("release", database_url)
+        print(f"  frozen in {results['release']['seconds']} s" if results["release"]["seconds"] else "  reused")
     results["streams"] = []
     for file_format in FORMATS:
         load = load_average()
-        stream = run_step("stream", database_url, "--format", file_format)
+        stream = run_step("stream", database_url, "--format", file_format, *(["--release"] if options.release else []))
         stream["load_average_before"] = round(load, 2)
         results["streams"].append(stream)
         goal = f" (goal >= {GOAL_TSV_ROWS_PER_SECOND:,})" if file_format == "tsv" else ""
@@ -352,7 +380,8 @@ def main():
             f"+{stream['growth_after_100k_rows_mb']} MB after the first 100k rows (load {load:.2f})"
         )
     load = load_average()
-    pages = run_step("json", database_url, "--json-requests", str(options.json_requests), "--rows", str(options.rows))
+    json_options = ["--json-requests", str(options.json_requests), "--rows", str(options.rows)]
+    pages = run_step("json", database_url, *json_options, *(["--release"] if options.release else []))
     pages["load_average_before"] = round(load, 2)
     results["json_pages"] = pages
     print(
@@ -361,7 +390,7 @@ def main():
     )
     for name, figures in pages["by_kind"].items():
         print(f"       {name}: p50 {figures['p50_ms']} ms, p95 {figures['p95_ms']} ms")
-    output = OUT_DIR / f"api-{engine_name(database_url)}-{options.rows}.json"
+    output = OUT_DIR / f"api-{engine_name(database_url)}-{options.rows}{'-release' if options.release else ''}.json"
     output.write_text(json.dumps(results, indent=2) + "\n")
     print(f"Results: {output.relative_to(PROJECT_DIR)}")
 

@@ -20,5 +20,6 @@ urlpatterns = [
     path("api/", include("proteins.api.urls")),
     # A visitor's report of a problem, from the public interaction page (the curation app stores it).
     path("interaction/<str:tf>/<str:target>/report/", report_problem, name="report_problem"),
+    path("releases/", include("releases.urls")),
     path("", include("proteins.urls")),
 ]

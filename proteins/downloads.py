@@ -3,9 +3,10 @@
 One registry of formats (``FORMATS``: media type, file extension, file name, what the format
 holds and the option it takes, such as GMT's and the decoupler network's ``by``) and one way to stream a file
 (``streamed_file``): the downloads page's organism files, an entry page's tables and the API's
-streamed formats all go through them.  Rows are read a chunk at a time
-(``proteins.selectors.streams``) and written by the pure writers of ``proteins.exports``,
-``proteins.psi_mi`` and ``proteins.networks``, so memory stays flat however large the file.
+streamed formats all go through them.  Rows are read a chunk at a time as export records
+(``Records``: the live interactions through ``proteins.selectors.streams``, or a release's
+frozen rows) and written by the pure writers of ``proteins.exports``, ``proteins.psi_mi`` and
+``proteins.networks``, so memory stays flat however large the file.
 """
 
 from collections.abc import Callable, Iterable, Iterator, Mapping

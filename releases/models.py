@@ -108,8 +108,10 @@ class ReleaseInteraction(models.Model):
             models.UniqueConstraint(fields=["release", "interaction_id"], name="release_interaction_once")
         ]
         indexes = [
-            # A release's rows of one organism in id order (the API's keyset pages), and by protein.
-            models.Index(fields=["release", "organism", "id"], name="release_interaction_organism"),
+            # A release's rows of one organism in the live ids' order (the keyset pages of the API and
+            # of the streams, ``selectors.interaction_records``: the whole release's come from the
+            # unique constraint), and by protein.
+            models.Index(fields=["release", "organism", "interaction_id"], name="release_interaction_organism"),
             models.Index(fields=["release", "tf_accession"], name="release_interaction_tf"),
             models.Index(fields=["release", "target_accession"], name="release_interaction_target"),
         ]

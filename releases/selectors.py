@@ -59,6 +59,7 @@ def frozen(queryset: QuerySet[ReleaseInteraction]):
     (``proteins.downloads.Records``): the way a release answers every format."""
 
     def records(*, by_tf=False, evidence=True, dates=False, group=None):
+        # A frozen row holds its evidence: ``evidence`` changes nothing.
         return interaction_records(queryset, by_tf=by_tf or group is not None, dates=dates, group=group)
 
     return records
@@ -72,9 +73,9 @@ def interaction_records(
     dates: bool = True,
     group: Callable[[str, str], str] | None = None,
 ) -> Iterator[InteractionRecord]:
-    """``InteractionRecord``s of frozen rows, in the rows' id order (the order they were frozen in:
-    the live interactions' id order), a query per chunk; with ``by_tf``, ordered by TF (its
-    accession), then id, as GMT's sets need (``rows_by_tf``).  Without ``dates``, ``updated_at``
+    """``InteractionRecord``s of frozen rows of one release, in the live interactions' id order
+    (``rows_by_id``), a query per chunk; with ``by_tf``, each TF's rows together, TFs by accession
+    or by ``group`` (``rows_by_tf``), as GMT's sets and the decoupler network need.  Without ``dates``, ``updated_at``
     is not read (converting it is a good part of reading a row)."""
     organisms = Organisms()
     taxa = {}  # a cross-species target's organism name -> its taxon id
@@ -111,14 +112,19 @@ def interaction_records(
 
 
 def rows_by_id(queryset: QuerySet[ReleaseInteraction], chunk_size: int, fields) -> Iterator[list[tuple]]:
-    """Chunks of ``fields`` in id order: keyset pagination on the id, never an OFFSET."""
+    """Chunks of ``fields`` in the live interactions' id order (``interaction_id``, unique in a release):
+    keyset pagination, never an OFFSET.  The index of the release's unique constraint, or of its
+    organism's rows, hands them over in that order, where the row's own id would have SQLite sort
+    the whole release for every chunk."""
     last = 0
     while True:
-        rows = list(queryset.filter(pk__gt=last).order_by("pk").values_list(*fields)[:chunk_size])
+        rows = list(
+            queryset.filter(interaction_id__gt=last).order_by("interaction_id").values_list(*fields)[:chunk_size]
+        )
         yield rows
         if len(rows) < chunk_size:
             return
-        last = rows[-1][0]
+        last = rows[-1][1]
 
 
 MAX_TFS_PER_QUERY = 1000

@@ -15,7 +15,7 @@ from .. import downloads
 
 
 class StreamedFormat(BaseRenderer):
-    """A format streamed by the view for a whole queryset of interactions (see the module's docstring)."""
+    """A format streamed by the view for a whole set of interactions (see the module's docstring)."""
 
     charset = downloads.CHARSET
     download: downloads.DownloadFormat
@@ -33,14 +33,15 @@ def streamed_renderer(download: downloads.DownloadFormat) -> type[StreamedFormat
 STREAMED_FORMATS = tuple(streamed_renderer(download) for download in downloads.FORMATS.values())
 
 
-def streamed_response(renderer, queryset, request, stem):
-    """A streamed download of ``queryset`` in ``renderer``'s format; bad parameters raise before it starts."""
+def streamed_response(renderer, records, request, stem):
+    """A streamed download of ``records`` (``downloads.Records``) in ``renderer``'s format; bad parameters
+    raise before it starts."""
     download = renderer.download
     try:
         choice = download.choice(request.query_params)
     except downloads.UnknownChoice as error:
         raise exceptions.ValidationError({error.parameter: [str(error)]}) from None
-    return downloads.interactions_file(download, downloads.live(queryset), request, stem, choice)
+    return downloads.interactions_file(download, records, request, stem, choice)
 
 
 class FormatNegotiation(DefaultContentNegotiation):

@@ -1,6 +1,7 @@
 """Read endpoints of the API: organisms, source databases, detection methods, proteins,
 interactions (JSON pages, or whole filtered sets streamed as TSV, MITAB, GMT, a decoupler
-network, NDJSON) and binding sites; and the token endpoint for the scripts of curators.
+network, NDJSON; live, or from a published release with ``release=``: ``releases.api``) and
+binding sites; and the token endpoint for the scripts of curators.
 
 Reading needs no login.  Views are thin: the queryset (``proteins.selectors``), the filters
 (``filters``), the pagination (``pagination``) and the formats (``renderers``) do the work.
@@ -15,11 +16,13 @@ from rest_framework.decorators import api_view
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 
+from releases import api as releases_api
+
 from .. import downloads
 from ..counts import organism_summaries
 from ..models import BindingSite, DetectionMethod, Interaction, Organism, Protein, SourceDatabase
 from ..parser import page_site_id
-from ..selectors import pages, streams
+from ..selectors import pages
 from . import filters, renderers, serializers
 from .throttling import TokenRequestThrottle
 
@@ -40,6 +43,8 @@ def error_responses(*codes):
 
 LIST_ERRORS = error_responses(400, 401, 403, 406, 429)
 DETAIL_ERRORS = error_responses(400, 401, 403, 404, 406, 429)
+# An interactions list is a 404 too, for an unknown release (release=).
+RELEASE_LIST_ERRORS = error_responses(400, 401, 403, 404, 406, 429)
 
 
 class ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
@@ -60,7 +65,7 @@ class ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
         filters.refuse_unknown_parameters(self.request.query_params, ("format", *self.detail_query_parameters))
         value = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
         key = self.lookup_value(value)
-        found = None if key is None else self.get_queryset().filter(**{self.lookup_field: key}).first()
+        found = None if key is None else self.get_queryset().filter(**self.lookup_filter(key)).first()
         if found is None:
             raise exceptions.NotFound(self.not_found.format(value=value))
         self.check_object_permissions(self.request, found)
@@ -69,6 +74,10 @@ class ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
     def lookup_value(self, value):
         """The value of the lookup field that the URL's ``value`` names, or None if it can name none."""
         return value
+
+    def lookup_filter(self, key):
+        """The filter that finds the record of the lookup value ``key``."""
+        return {self.lookup_field: key}
 
 
 class NumberLookupMixin:
@@ -215,27 +224,34 @@ def interaction_responses(serializer, errors):
     list=extend_schema(
         summary="Interactions, filtered: a JSON page, or the whole set streamed",
         description="TF -> target interactions with their evidence, in id order. Filters combine (AND). "
-        "Anonymous users never see rejected interactions; staff see every status.",
-        parameters=[FORMAT_PARAMETER, *OPTION_PARAMETERS],
-        responses=interaction_responses(serializers.InteractionSerializer(many=True), LIST_ERRORS),
+        "Anonymous users never see rejected interactions; staff see every status. With `release=`, the "
+        "interactions a published release holds (what the public saw when it was taken), whoever asks.",
+        parameters=[FORMAT_PARAMETER, *OPTION_PARAMETERS, releases_api.PARAMETER_SCHEMA],
+        responses=interaction_responses(serializers.InteractionSerializer(many=True), RELEASE_LIST_ERRORS),
     ),
     retrieve=extend_schema(
         summary="One interaction, by id",
-        parameters=[FORMAT_PARAMETER, *OPTION_PARAMETERS],
+        parameters=[FORMAT_PARAMETER, *OPTION_PARAMETERS, releases_api.PARAMETER_SCHEMA],
         responses=interaction_responses(serializers.InteractionSerializer, DETAIL_ERRORS),
     ),
 )
 class InteractionViewSet(NumberLookupMixin, ReadOnlyViewSet):
-    """A TF -> target interaction with its evidence, as a JSON object or in any streamed format."""
+    """A TF -> target interaction with its evidence, as a JSON object or in any streamed format.
+
+    With ``release=`` (``releases.api``) it reads the release's frozen rows: the same filters
+    (``FrozenInteractionFilter``), pages keyed on the live interaction's id (in a release, as
+    live, the order of the ids), the same formats.
+    """
 
     serializer_class = serializers.InteractionSerializer
-    filterset_class = filters.InteractionFilter
+    pagination_class = releases_api.ReleasePages
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer, *renderers.STREAMED_FORMATS]
-    extra_query_parameters = detail_query_parameters = tuple(OPTION_FORMATS)
-    not_found = "No interaction with the id {value}."
+    extra_query_parameters = detail_query_parameters = (*OPTION_FORMATS, releases_api.PARAMETER)
+    release = None  # the published release asked for, if any (``initial``)
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)  # negotiates the format
+        self.release = releases_api.requested_release(request.query_params)
         renderer = self.streamed_format()
         option = renderer.download.option if renderer else None
         for parameter, formats in OPTION_FORMATS.items():
@@ -251,31 +267,60 @@ class InteractionViewSet(NumberLookupMixin, ReadOnlyViewSet):
         renderer = getattr(self.request, "accepted_renderer", None)
         return renderer if isinstance(renderer, renderers.StreamedFormat) else None
 
+    @property
+    def filterset_class(self):
+        return releases_api.FrozenInteractionFilter if self.release else filters.InteractionFilter
+
+    @property
+    def pagination_key(self):
+        return "interaction_id" if self.release else "id"
+
+    @property
+    def not_found(self):
+        where = f" in release {self.release.number}" if self.release else ""
+        return "No interaction with the id {value}" + where + "."
+
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # the schema generator has no user
             return Interaction.objects.none()
+        if self.release:
+            return self.release.interactions.all()
         return pages.visible_interactions(self.request.user)
+
+    def lookup_filter(self, key):
+        return {"interaction_id": key} if self.release else super().lookup_filter(key)
 
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
         renderer = self.streamed_format()
         if renderer is not None:
-            return renderers.streamed_response(renderer, queryset, request, "interactions")
+            stem = self.file_stem("interactions")
+            return renderers.streamed_response(renderer, self.records(queryset), request, stem)
         # The page's ids, then their rows with evidence by the export's own queries: no model instances.
-        page = self.paginate_queryset(queryset.values("id"))
-        records = self.records(Interaction.objects.filter(pk__in=[row["id"] for row in page]))
-        return self.get_paginated_response(self.get_serializer(records, many=True).data)
+        if self.release:
+            page = self.paginate_queryset(queryset.values("pk", "interaction_id"))
+            records = releases_api.page_records(page)
+        else:
+            page = self.paginate_queryset(queryset.values("id"))
+            records = self.records(Interaction.objects.filter(pk__in=[row["id"] for row in page]))(dates=True)
+        return self.get_paginated_response(self.get_serializer(list(records), many=True).data)
 
     def retrieve(self, request, *args, **kwargs):
-        interaction = self.get_object()
-        one = Interaction.objects.filter(pk=interaction.pk)
+        found = self.get_object()
+        one = self.get_queryset().filter(pk=found.pk)
         renderer = self.streamed_format()
         if renderer is not None:
-            return renderers.streamed_response(renderer, one, request, f"interaction_{interaction.pk}")
-        return Response(self.get_serializer(self.records(one)[0]).data)
+            stem = self.file_stem(f"interaction_{self.kwargs['pk']}")
+            return renderers.streamed_response(renderer, self.records(one), request, stem)
+        record = next(self.records(one)(dates=True))
+        return Response(self.get_serializer(record).data)
 
     def records(self, queryset):
-        return list(streams.interaction_records(queryset, dates=True))
+        """The records of ``queryset``'s rows, frozen or live, read when called (``downloads.Records``)."""
+        return releases_api.frozen_records(queryset) if self.release else downloads.live(queryset)
+
+    def file_stem(self, stem):
+        return f"{stem}_release_{self.release.number}" if self.release else stem
 
     def finalize_response(self, request, response, *args, **kwargs):
         # Whatever format was asked for, errors (and any other data DRF renders) are JSON.
