@@ -143,20 +143,6 @@ def set_up():
     import django
 
     django.setup()
-    use_this_branchs_release_setup()
-
-
-def use_this_branchs_release_setup():
-    """Until the release pages (``releases/urls.py``) are merged: the test URLconf names a release's
-    addresses.  (To go at merge.)"""
-    from django.conf import settings
-    from django.urls import NoReverseMatch, clear_url_caches, reverse
-
-    try:
-        reverse("releases:detail", args=[1])
-    except NoReverseMatch:
-        settings.ROOT_URLCONF = "tests.release_urls"
-        clear_url_caches()
 
 
 # Step 1: the database.

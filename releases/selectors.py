@@ -133,7 +133,7 @@ MAX_TFS_PER_QUERY = 1000
 def rows_by_tf(
     queryset: QuerySet[ReleaseInteraction], chunk_size: int, fields, group: Callable[[str, str], str] | None = None
 ) -> Iterator[list[tuple]]:
-    """Chunks of ``fields`` with each TF's rows together (by id), TFs by accession, or with ``group``
+    """Chunks of ``fields`` with each TF's rows together (by target), TFs by accession, or with ``group``
     (a function of a TF's name and accession) the TFs of one group together, groups in sorted order.
 
     A query counts each TF's rows (the TF index, grouped); then each chunk is the rows of as
@@ -158,10 +158,11 @@ def rows_by_tf(
 
 
 def tf_rows(queryset, tf_accessions, fields):
-    """The rows of the TFs ``tf_accessions``, in that order of TFs, each TF's by id."""
+    """The rows of the TFs ``tf_accessions``, in that order of TFs, each TF's by target accession."""
     rank = {accession: number for number, accession in enumerate(tf_accessions)}
-    rows = list(queryset.filter(tf_accession__in=tf_accessions).order_by("tf_accession", "pk").values_list(*fields))
-    rows.sort(key=lambda row: rank[row[3]])  # stable: each TF's rows stay in id order
+    rows = queryset.filter(tf_accession__in=tf_accessions).order_by("tf_accession", "target_accession")
+    rows = list(rows.values_list(*fields))
+    rows.sort(key=lambda row: rank[row[3]])  # stable: each TF's rows stay in target order
     return rows
 
 

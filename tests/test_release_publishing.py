@@ -35,12 +35,6 @@ TSV_COLUMNS = [*TFLINK_COLUMNS, "Mode", "Confidence", "Status"]
 GMT_KEYS = ("uniprot", "gene_id", "name")
 
 
-@pytest.fixture(autouse=True)
-def release_addresses(settings):
-    """The release pages are not on this branch: their two addresses come from a test URLconf."""
-    settings.ROOT_URLCONF = "tests.release_urls"
-
-
 @pytest.fixture
 def editor(db):
     return staff("eddie", "editor")
