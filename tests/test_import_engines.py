@@ -144,6 +144,26 @@ def test_a_generated_corpus_imports_to_exactly_what_its_pages_say(corpus, settin
     }
 
 
+def analysed_columns(table):
+    """The columns of ``table`` whose statistics PostgreSQL's planner holds (only ANALYZE gathers them)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT attname FROM pg_stats WHERE tablename = %s", [table])
+        return {row[0] for row in cursor.fetchall()}
+
+
+@pytest.mark.django_db
+def test_a_large_import_leaves_the_planner_knowing_the_tables_it_filled(corpus, settings):
+    folder, _manifest, _pages = corpus
+    settings.IMPORT_DEFER_INDEXES_PAGES = 1
+
+    import_pages([folder], batch_size=15)
+
+    if connection.vendor == "postgresql":  # SQLite plans without statistics
+        assert {"tf_id", "target_id", "organism_id", "status"} <= analysed_columns(Interaction._meta.db_table)
+        links = Interaction.source_databases.through._meta.db_table
+        assert {"interaction_id", "sourcedatabase_id"} <= analysed_columns(links)
+
+
 @pytest.mark.django_db
 def test_importing_the_corpus_again_writes_nothing_new(corpus):
     folder, manifest, _pages = corpus

@@ -2,6 +2,7 @@
 by exactly the curation between them."""
 
 import pytest
+from django.db import connection
 
 from curation import workflow
 from proteins.exports import tflink_tsv
@@ -11,6 +12,7 @@ from releases import selectors
 from releases.differences import Difference
 from releases.freezing import freeze
 from releases.models import Release
+from tests.test_import_engines import analysed_columns
 
 pytestmark = pytest.mark.django_db
 
@@ -68,3 +70,10 @@ def test_the_difference_lists_added_withdrawn_changed_and_the_acts_between(sampl
     assert second.interactions.get(interaction_id=changed.pk).confidence == changed.confidence
     assert [event.action for event in difference.acts().order_by("pk")] == ["reject", "approve"]
     assert Difference(second, first).withdrawn().count() == 1  # any order
+
+
+def test_a_frozen_release_leaves_the_planner_knowing_its_rows(sample_data):
+    published(1)
+
+    if connection.vendor == "postgresql":  # SQLite plans without statistics
+        assert {"release_id", "interaction_id", "tf_accession"} <= analysed_columns("releases_releaseinteraction")

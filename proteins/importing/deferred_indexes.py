@@ -151,4 +151,20 @@ def restore() -> tuple[int, float]:
                 cursor.execute(sql)
             deferred.delete()
         built += not is_foreign_key(deferred)
+    analyse()
     return built, time.perf_counter() - started
+
+
+def analyse() -> None:
+    """Give the planner the statistics of the tables a large import filled (``tables()``).
+
+    Until then PostgreSQL plans from what the empty tables said: after the cold import of 12
+    million interactions, an import of 1,000 changed pages spent 220 s in the server, and pages
+    were planned as if the tables were empty.  Autovacuum analyses them in time, where it runs;
+    this does not wait for it.  (SQLite plans well enough without statistics; ``ANALYZE`` there
+    reads every index whole.)
+    """
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {', '.join(connection.ops.quote_name(table) for table in tables())}")
