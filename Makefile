@@ -10,6 +10,7 @@ run: setup
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py import_pages fixtures/pages
 	$(BIN)/python manage.py demo_accounts
+	$(BIN)/python manage.py publish_release --wait --if-none --url http://127.0.0.1:8000 --verbosity 0
 	# The worker runs the background jobs (uploads, large spreadsheets) beside the server, and stops with it.
 	$(BIN)/python manage.py run_worker & worker=$$!; trap 'kill $$worker' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver 127.0.0.1:8000

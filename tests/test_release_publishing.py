@@ -189,6 +189,13 @@ def test_the_command_asks_for_the_sites_address_and_refuses_a_second_release_whi
     assert Release.objects.count() == 1
 
 
+def test_the_demos_setup_publishes_a_first_release_once(sample_data, release_storage):
+    call_command("publish_release", "--wait", "--if-none", "--url", URL, verbosity=0)
+    call_command("publish_release", "--wait", "--if-none", "--url", URL, verbosity=0)
+
+    assert list(Release.objects.values_list("number", "state")) == [(1, "published")]
+
+
 # The files, read back.
 
 

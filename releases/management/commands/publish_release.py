@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.core.validators import URLValidator
 
-from releases import publishing, tasks
+from releases import publishing, selectors, tasks
 
 
 class Command(BaseCommand):
@@ -22,9 +22,17 @@ class Command(BaseCommand):
             help="The site's public address, named by the manifest and the citation (default: PORTAL_URL).",
         )
         parser.add_argument("--wait", action="store_true", help="Publish here and now, showing progress.")
+        parser.add_argument(
+            "--if-none",
+            action="store_true",
+            help="Publish only if no release has been published yet (the demo's setup: make run).",
+        )
 
-    def handle(self, *, notes, url, wait, verbosity, **options):
+    def handle(self, *, notes, url, wait, if_none, verbosity, **options):
         self.verbosity = verbosity
+        if if_none and selectors.latest() is not None:
+            self.stdout.write(f"{selectors.latest()} is published already: nothing to do.")
+            return
         base_url = checked_url(url)
         text = read_notes(notes) if notes else ""
         try:
