@@ -25,47 +25,19 @@ from proteins.models import BindingSite, Interaction, Organism
 from proteins.selectors.streams import binding_site_records, interaction_records
 
 from .differences import Difference
-from .models import SEPARATOR, Release, ReleaseBindingSite, ReleaseInteraction
+from .models import (
+    INTERACTION_RECORD_COLUMNS,
+    SEPARATOR,
+    SITE_RECORD_COLUMNS,
+    Release,
+    ReleaseBindingSite,
+    ReleaseInteraction,
+)
 
 CHUNK_ROWS = 5000
 
-INTERACTION_COLUMNS = [
-    "release",
-    "interaction_id",
-    "organism",
-    "tf_accession",
-    "tf_name",
-    "tf_gene_ids",
-    "target_accession",
-    "target_name",
-    "target_gene_ids",
-    "target_organism",
-    "source_databases",
-    "detection_methods",
-    "pmids",
-    "small_scale",
-    "status",
-    "mode",
-    "mode_decision",
-    "confidence",
-    "updated_at",
-]
-BINDING_SITE_COLUMNS = [
-    "release",
-    "organism",
-    "tflink_id",
-    "tf_accession",
-    "tf_name",
-    "assembly",
-    "chromosome",
-    "start",
-    "end",
-    "strand",
-    "source_databases",
-    "detection_methods",
-    "pmids",
-    "small_scale",
-]
+INTERACTION_COLUMNS = ["release", "interaction_id", "organism", *INTERACTION_RECORD_COLUMNS]
+BINDING_SITE_COLUMNS = ["release", "organism", *SITE_RECORD_COLUMNS]
 FROZEN_MODELS = (ReleaseInteraction, ReleaseBindingSite)
 # What a release's figures count its interactions by (``Release.figures``).
 FIGURES = ("organism", "source_database", "mode", "confidence", "status")

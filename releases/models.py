@@ -16,6 +16,41 @@ from proteins.models import Interaction, Mode, ModeDecision, Organism
 # The separator of several values frozen in one text column (sources, methods, PubMed ids, gene
 # ids): page rows use it between values, so no name holds it.
 SEPARATOR = ";"
+# The columns of a frozen row after its release, live id and organism, in the order ``freezing``
+# writes them and ``selectors`` reads them (the export records' fields).
+INTERACTION_RECORD_COLUMNS = (
+    "tf_accession",
+    "tf_name",
+    "tf_gene_ids",
+    "target_accession",
+    "target_name",
+    "target_gene_ids",
+    "target_organism",
+    "source_databases",
+    "detection_methods",
+    "pmids",
+    "small_scale",
+    "status",
+    "mode",
+    "mode_decision",
+    "confidence",
+    "updated_at",
+)
+# The columns of a frozen binding site after its release and organism.
+SITE_RECORD_COLUMNS = (
+    "tflink_id",
+    "tf_accession",
+    "tf_name",
+    "assembly",
+    "chromosome",
+    "start",
+    "end",
+    "strand",
+    "source_databases",
+    "detection_methods",
+    "pmids",
+    "small_scale",
+)
 
 
 class Release(models.Model):

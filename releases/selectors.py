@@ -16,7 +16,14 @@ from django.db.models import Count, QuerySet
 from proteins.exports import BindingSiteRecord, InteractionRecord
 from proteins.selectors.streams import Organisms
 
-from .models import SEPARATOR, Release, ReleaseBindingSite, ReleaseInteraction
+from .models import (
+    INTERACTION_RECORD_COLUMNS,
+    SEPARATOR,
+    SITE_RECORD_COLUMNS,
+    Release,
+    ReleaseBindingSite,
+    ReleaseInteraction,
+)
 
 
 def published() -> QuerySet[Release]:
@@ -31,27 +38,7 @@ def split(text: str, convert=str) -> tuple:
     return tuple(map(convert, text.split(SEPARATOR))) if text else ()
 
 
-INTERACTION_FIELDS = (
-    "pk",
-    "interaction_id",
-    "organism_id",
-    "tf_accession",
-    "tf_name",
-    "tf_gene_ids",
-    "target_accession",
-    "target_name",
-    "target_gene_ids",
-    "target_organism",
-    "source_databases",
-    "detection_methods",
-    "pmids",
-    "small_scale",
-    "status",
-    "mode",
-    "mode_decision",
-    "confidence",
-    "updated_at",
-)
+INTERACTION_FIELDS = ("pk", "interaction_id", "organism_id", *INTERACTION_RECORD_COLUMNS)
 
 
 def frozen(queryset: QuerySet[ReleaseInteraction]):
@@ -166,22 +153,7 @@ def tf_rows(queryset, tf_accessions, fields):
     return rows
 
 
-SITE_FIELDS = (
-    "pk",
-    "organism_id",
-    "tflink_id",
-    "tf_accession",
-    "tf_name",
-    "assembly",
-    "chromosome",
-    "start",
-    "end",
-    "strand",
-    "source_databases",
-    "detection_methods",
-    "pmids",
-    "small_scale",
-)
+SITE_FIELDS = ("pk", "organism_id", *SITE_RECORD_COLUMNS)
 
 
 def binding_site_records(queryset: QuerySet[ReleaseBindingSite], chunk_size: int = 5000) -> Iterator[BindingSiteRecord]:
