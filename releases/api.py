@@ -20,7 +20,6 @@ from rest_framework import exceptions
 
 from proteins.api import filters
 from proteins.api.pagination import KeysetPagination
-from proteins.downloads import Records
 from proteins.exports import iso_datetime
 from proteins.models import DetectionMethod, Protein, SourceDatabase
 
@@ -207,11 +206,6 @@ class FrozenInteractionFilter(filters.InteractionFilter):
             return queryset
         accessions = accessions_identified_by(value)
         return with_proteins(queryset, self.queryset, ["tf_accession", "target_accession"], accessions)
-
-
-def frozen_records(queryset: QuerySet[ReleaseInteraction]) -> Records:
-    """The records of frozen rows, read when a file is written."""
-    return selectors.frozen(queryset)
 
 
 def page_records(rows: list[dict]) -> list:

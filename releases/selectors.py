@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from django.db.models import Count, QuerySet
 
 from proteins.exports import BindingSiteRecord, InteractionRecord
-from proteins.selectors.streams import Organisms
+from proteins.selectors.streams import Organisms, group_batches
 
 from .models import (
     INTERACTION_RECORD_COLUMNS,
@@ -62,18 +62,18 @@ def interaction_records(
 ) -> Iterator[InteractionRecord]:
     """``InteractionRecord``s of frozen rows of one release, in the live interactions' id order
     (``rows_by_id``), a query per chunk; with ``by_tf``, each TF's rows together, TFs by accession
-    or by ``group`` (``rows_by_tf``), as GMT's sets and the decoupler network need.  Without ``dates``, ``updated_at``
-    is not read (converting it is a good part of reading a row)."""
+    or by ``group`` (``rows_by_tf``), as GMT's sets and the decoupler network need.  Without
+    ``dates``, ``updated_at`` is not read (converting it is a good part of reading a row)."""
     organisms = Organisms()
-    taxa = {}  # a cross-species target's organism name -> its taxon id
+    taxa = None  # organism name -> taxon id, for cross-species targets
     fields = INTERACTION_FIELDS if dates else INTERACTION_FIELDS[:-1]
     chunks = rows_by_tf(queryset, chunk_size, fields, group) if by_tf else rows_by_id(queryset, chunk_size, fields)
     for rows in chunks:
         for row in rows:
             organism, taxon = organisms[row[2]]
             target_organism = row[9]
-            if target_organism and target_organism not in taxa:
-                taxa.update((name, taxon_id) for name, taxon_id in organisms.values())
+            if target_organism and taxa is None:  # the organisms are all read by now (``Organisms``)
+                taxa = dict(organisms.values())
             yield InteractionRecord(
                 id=row[1],
                 tf_accession=row[3],
@@ -114,34 +114,23 @@ def rows_by_id(queryset: QuerySet[ReleaseInteraction], chunk_size: int, fields) 
         last = rows[-1][1]
 
 
-MAX_TFS_PER_QUERY = 1000
-
-
 def rows_by_tf(
     queryset: QuerySet[ReleaseInteraction], chunk_size: int, fields, group: Callable[[str, str], str] | None = None
 ) -> Iterator[list[tuple]]:
     """Chunks of ``fields`` with each TF's rows together (by target), TFs by accession, or with ``group``
     (a function of a TF's name and accession) the TFs of one group together, groups in sorted order.
 
-    A query counts each TF's rows (the TF index, grouped); then each chunk is the rows of as
-    many whole TFs as make about ``chunk_size`` (a TF of more rows is a chunk of its own: memory
-    is bounded by the largest TF's targets), read by the TF index and put in the TFs' order in
-    memory: no sort of the whole set, no OR of keys that an index cannot serve.
+    A query counts each TF's rows (the TF index, grouped); then whole groups are read in batches of
+    about ``chunk_size`` rows, cut as the live stream cuts them (``streams.group_batches``: a larger
+    group is a batch of its own, so memory is bounded by the largest TF's targets), by the TF index,
+    and put in the TFs' order in memory: no sort of the whole set.
     """
-    tfs = list(queryset.order_by().values_list("tf_accession", "tf_name").annotate(rows=Count("pk")))  # a few thousand
-    if group is None:
-        tfs.sort()
-    else:
-        tfs.sort(key=lambda tf: (group(tf[1], tf[0]), tf[0]))
-    batch, size = [], 0
-    for tf_accession, _name, rows in tfs:
-        batch.append(tf_accession)
-        size += rows
-        if size >= chunk_size or len(batch) == MAX_TFS_PER_QUERY:
-            yield tf_rows(queryset, batch, fields)
-            batch, size = [], 0
-    if batch:
-        yield tf_rows(queryset, batch, fields)
+    counts, groups = {}, {}
+    for accession, name, rows in queryset.order_by().values_list("tf_accession", "tf_name").annotate(Count("pk")):
+        counts[accession] = rows
+        groups.setdefault(group(name, accession) if group else accession, []).append(accession)
+    for batch in group_batches([sorted(groups[key]) for key in sorted(groups)], counts, chunk_size):
+        yield tf_rows(queryset, [accession for members in batch for accession in members], fields)
 
 
 def tf_rows(queryset, tf_accessions, fields):

@@ -17,6 +17,7 @@ from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from releases import api as releases_api
+from releases import selectors as releases_selectors
 
 from .. import downloads
 from ..counts import organism_summaries
@@ -317,7 +318,7 @@ class InteractionViewSet(NumberLookupMixin, ReadOnlyViewSet):
 
     def records(self, queryset):
         """The records of ``queryset``'s rows, frozen or live, read when called (``downloads.Records``)."""
-        return releases_api.frozen_records(queryset) if self.release else downloads.live(queryset)
+        return releases_selectors.frozen(queryset) if self.release else downloads.live(queryset)
 
     def file_stem(self, stem):
         return f"{stem}_release_{self.release.number}" if self.release else stem
