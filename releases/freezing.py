@@ -79,13 +79,15 @@ def freeze(release: Release, on_rows: Callable[[int], None] | None = None) -> Re
             copied += len(chunk)
             if on_rows:
                 on_rows(copied)
+        sites_copied = 0
         sites = binding_site_records(BindingSite.objects.all(), chunk_size=CHUNK_ROWS)
         while chunk := list(islice(sites, CHUNK_ROWS)):
             rows = [frozen_site(release, organism_ids, record) for record in chunk]
             insert_rows(ReleaseBindingSite, BINDING_SITE_COLUMNS, rows)
+            sites_copied += len(rows)
         release.figures = {
             "interactions": copied,
-            "binding_sites": ReleaseBindingSite.objects.filter(release=release).count(),
+            "binding_sites": sites_copied,
             **{name: dict(sorted(counter.items())) for name, counter in figures.items()},
         }
         release.previous = (
