@@ -6,7 +6,7 @@ the public search, the admin, the API filters and the curation queue all call it
 
 from django.conf import settings
 from django.db import models
-from django.db.models import BooleanField, Func, Q
+from django.db.models import BooleanField, Exists, Func, OuterRef, Q
 from django.db.models.functions import Upper
 
 from .parser import MAX_INTEGER
@@ -181,6 +181,40 @@ class EvidenceNameQuerySet(models.QuerySet):
         for row in self.order_by("pk"):
             rows.setdefault(row.name.lower(), row)
         return rows
+
+
+# A value of evidence linked to fewer than one in RARE_EVIDENCE_SHARE of its link table's rows is rare.
+RARE_EVIDENCE_SHARE = 100
+
+
+def linked_to(relation: models.ManyToManyField, evidence: int, *, key_bound: tuple[str, int] | None = None) -> Q:
+    """A condition (for ``filter``) on rows linked through ``relation`` (interactions' or binding
+    sites' sources or methods) to the ``evidence`` of that pk: the one rule of the API's filters and
+    the entry page's.
+
+    A rare value drives the query from its links (the link table's (value, row) index): walking
+    the rows and probing each for the value read 75,000 rows for one page of TRRUST's.  A common
+    value keeps that probe ("+ 0": the index of (row, value) for each row): as a join or
+    semi-join, PostgreSQL hashed every link of the value to match one protein's rows, or
+    merge-joined from the link table's start for every cursor page.  Which is which needs the
+    value's share, which the planner does not see through the condition: a count bounded by the
+    share (at most a few thousand index entries of one value).
+
+    ``key_bound`` (``("gt", 42)``: the position of a keyset page on the rows' pk) is read in the
+    rare value's links too: the databases do not carry an inequality across a join, and without
+    it each deep page read the value's links from the start.
+    """
+    through = relation.remote_field.through
+    own, other = relation.m2m_field_name(), relation.m2m_reverse_field_name()
+    links = through.objects.filter(**{other: evidence})
+    last_link = through.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    limit = max(last_link // RARE_EVIDENCE_SHARE, 1)  # the ids are the links' count, give or take deletions
+    if links.values(other)[:limit].count() < limit:  # the value's own index: no table rows read
+        if key_bound is not None:
+            lookup, position = key_bound
+            links = links.filter(**{f"{own}__{lookup}": position})
+        return Q(pk__in=links.values(own))
+    return Q(Exists(links.filter(**{own: OuterRef("pk") + 0})))
 
 
 class InteractionQuerySet(models.QuerySet):
