@@ -4,6 +4,8 @@
 the public search, the admin, the API filters and the curation queue all call it.
 """
 
+import time
+
 from django.conf import settings
 from django.db import models
 from django.db.models import BooleanField, Exists, Func, OuterRef, Q
@@ -183,8 +185,13 @@ class EvidenceNameQuerySet(models.QuerySet):
         return rows
 
 
-# A value of evidence linked to fewer than one in RARE_EVIDENCE_SHARE of its link table's rows is rare.
-RARE_EVIDENCE_SHARE = 100
+# A value of evidence linked to fewer than one in RARE_EVIDENCE_SHARE of its link table's rows is rare;
+# counting a common value's links stops at RARE_EVIDENCE_COUNT_CAP (tens of ms through its index, once
+# per process and RARITY_SECONDS).
+RARE_EVIDENCE_SHARE = 50
+RARE_EVIDENCE_COUNT_CAP = 250_000
+RARITY_SECONDS = 600  # how long a process trusts what it counted: a value's share moves slowly
+_rarity = {}  # {(link table, value pk): (rare, time.monotonic() when counted)}
 
 
 def linked_to(relation: models.ManyToManyField, evidence: int, *, key_bound: tuple[str, int] | None = None) -> Q:
@@ -197,8 +204,7 @@ def linked_to(relation: models.ManyToManyField, evidence: int, *, key_bound: tup
     value keeps that probe ("+ 0": the index of (row, value) for each row): as a join or
     semi-join, PostgreSQL hashed every link of the value to match one protein's rows, or
     merge-joined from the link table's start for every cursor page.  Which is which needs the
-    value's share, which the planner does not see through the condition: a count bounded by the
-    share (at most a few thousand index entries of one value).
+    value's share, which the planner does not see through the condition (``is_rare``).
 
     ``key_bound`` (``("gt", 42)``: the position of a keyset page on the rows' pk) is read in the
     rare value's links too: the databases do not carry an inequality across a join, and without
@@ -207,14 +213,37 @@ def linked_to(relation: models.ManyToManyField, evidence: int, *, key_bound: tup
     through = relation.remote_field.through
     own, other = relation.m2m_field_name(), relation.m2m_reverse_field_name()
     links = through.objects.filter(**{other: evidence})
-    last_link = through.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-    limit = max(last_link // RARE_EVIDENCE_SHARE, 1)  # the ids are the links' count, give or take deletions
-    if links.values(other)[:limit].count() < limit:  # the value's own index: no table rows read
+    if is_rare(through, other, evidence):
         if key_bound is not None:
             lookup, position = key_bound
             links = links.filter(**{f"{own}__{lookup}": position})
         return Q(pk__in=links.values(own))
     return Q(Exists(links.filter(**{own: OuterRef("pk") + 0})))
+
+
+def is_rare(through, column: str, evidence: int) -> bool:
+    """Whether fewer than one in ``RARE_EVIDENCE_SHARE`` links of ``through`` name ``evidence``.
+
+    Two queries: the links' last id (their count, give or take deletions) and a count of the
+    value's links through its own index, bounded by that share and ``RARE_EVIDENCE_COUNT_CAP``.
+    Each process remembers the answer for ``RARITY_SECONDS``: it only chooses the plan, never
+    which rows match, so a stale answer costs time, not correctness.
+    """
+    key = (through._meta.db_table, evidence)
+    now = time.monotonic()
+    known = _rarity.get(key)
+    if known is not None and now - known[1] < RARITY_SECONDS:
+        return known[0]
+    last_link = through.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    limit = min(max(last_link // RARE_EVIDENCE_SHARE, 1), RARE_EVIDENCE_COUNT_CAP)
+    rare = through.objects.filter(**{column: evidence}).values(column)[:limit].count() < limit
+    _rarity[key] = (rare, now)
+    return rare
+
+
+def forget_rarity() -> None:
+    """Count again at the next filter (tests, whose data changes under one process)."""
+    _rarity.clear()
 
 
 class InteractionQuerySet(models.QuerySet):

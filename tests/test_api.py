@@ -877,3 +877,15 @@ def test_a_rare_and_a_common_source_page_exactly_their_rows_at_every_cursor(clie
             backwards[:0] = [row["id"] for row in page["results"]]
             url = page["previous"]
         assert backwards == expected[: len(expected) - len(last["results"])]
+
+
+def test_a_process_counts_a_sources_share_once_for_its_later_pages(client):
+    make_interactions(5, 5)
+    url = "/api/interactions/?page_size=3&source=GTRD"
+    with CaptureQueriesContext(connection) as first:
+        get_json(client, url)
+    with CaptureQueriesContext(connection) as again:
+        rows = get_json(client, url)["results"]
+    # The links' last id and the bounded count of the source's links, counted once per process.
+    assert len(first) - len(again) == 2
+    assert len(rows) == 3
