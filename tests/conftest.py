@@ -8,6 +8,7 @@ from django.core.cache import cache
 from django.test import override_settings
 
 from proteins.importing.run import import_pages
+from proteins.querysets import forget_rarity
 from tests.accounts import staff
 
 FIXTURE_PAGES = Path(__file__).resolve().parent.parent / "fixtures" / "pages"
@@ -30,6 +31,12 @@ def fast_password_hasher():
     hasher is slow on purpose, and making users was most of the suite's fixture time."""
     with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
         yield
+
+
+@pytest.fixture(autouse=True)
+def fresh_rarity():
+    """Each test counts its own sources' shares: a process remembers them (``querysets.is_rare``)."""
+    forget_rarity()
 
 
 @pytest.fixture

@@ -330,13 +330,15 @@ def test_a_page_costs_the_same_queries_whatever_its_size_without_count_or_offset
     for size in (10, 100, 1000):
         with django_assert_num_queries(10):
             get_json(client, f"/api/interactions/?page_size={size}")
-    # Each filter that names records (the organism, the source database, the TFs) looks them up once.
-    with django_assert_num_queries(13), CaptureQueriesContext(connection) as queries:
+    # Each filter that names records (the organism, the source database, the TFs) looks them up once;
+    # the source's share of the links takes two more (the links' last id, a bounded count of its own).
+    with django_assert_num_queries(15), CaptureQueriesContext(connection) as queries:
         page = get_json(client, "/api/interactions/?page_size=1000&organism=9606&source=gtrd&tf=GT1,GT2")
     assert len(page["results"]) == 80
-    sql = " ".join(query["sql"].upper() for query in queries)
-    assert "COUNT(" not in sql
-    assert "OFFSET" not in sql
+    counts = [query["sql"] for query in queries if "COUNT(" in query["sql"].upper()]
+    share = 'SELECT COUNT(*) FROM (SELECT "proteins_interaction_source_databases"'
+    assert [sql.startswith(share) for sql in counts] == [True]  # only the source's share, bounded
+    assert "OFFSET" not in " ".join(query["sql"].upper() for query in queries)
 
 
 @pytest.mark.parametrize(
@@ -850,3 +852,40 @@ def test_binding_site_is_found_by_the_tflinklt_id_of_a_binding_site_table(client
     site = get_json(client, "/api/binding-sites/TFLinkLT04951732/")
 
     assert site["tflink_id"] == "TFLinkLS04951732"
+
+
+def test_a_rare_and_a_common_source_page_exactly_their_rows_at_every_cursor(client, django_assert_max_num_queries):
+    make_interactions(50, 52)  # 2,600 rows from GTRD
+    trrust = SourceDatabase.objects.create(name="TRRUST")
+    ids = list(Interaction.objects.order_by("pk").values_list("pk", flat=True))
+    rare = ids[::400] + ids[-3:]  # 10 rows: fewer than 1 in 100 of the links, read from their own links
+    Interaction.source_databases.through.objects.bulk_create(
+        Interaction.source_databases.through(interaction_id=pk, sourcedatabase_id=trrust.pk) for pk in rare
+    )
+    for name, expected in (("TRRUST", rare), ("GTRD", ids)):
+        seen, url, last = [], f"/api/interactions/?page_size=3&source={name}", None
+        while url:
+            # The page's ids, their rows, proteins, gene ids, evidence, names; the source and its share.
+            with django_assert_max_num_queries(13):
+                last = get_json(client, url)
+            seen.extend(row["id"] for row in last["results"])
+            url = last["next"]
+        assert seen == expected
+        backwards, url = [], last["previous"]
+        while url:
+            page = get_json(client, url)
+            backwards[:0] = [row["id"] for row in page["results"]]
+            url = page["previous"]
+        assert backwards == expected[: len(expected) - len(last["results"])]
+
+
+def test_a_process_counts_a_sources_share_once_for_its_later_pages(client):
+    make_interactions(5, 5)
+    url = "/api/interactions/?page_size=3&source=GTRD"
+    with CaptureQueriesContext(connection) as first:
+        get_json(client, url)
+    with CaptureQueriesContext(connection) as again:
+        rows = get_json(client, url)["results"]
+    # The links' last id and the bounded count of the source's links, counted once per process.
+    assert len(first) - len(again) == 2
+    assert len(rows) == 3

@@ -1412,3 +1412,19 @@ def test_other_content_pages_hold_no_grading_tables(client):
     page = page_of(client, "/pages/about/")
 
     assert page.tables == []
+
+
+def test_a_hub_table_shows_exactly_the_rows_of_a_rare_and_of_a_common_source(client, django_assert_max_num_queries):
+    hub = Protein.objects.get(accession="Q07812")
+    rare = SourceDatabase.objects.create(name="A rare source")
+    links = Interaction.source_databases.through.objects
+    shown = list(visible_interactions().filter(target=hub).order_by("pk")[:3])
+    links.bulk_create(links.model(interaction=row, sourcedatabase=rare) for row in shown)
+    assert links.filter(sourcedatabase=rare).count() * 100 < links.count()  # read from its own links
+
+    for name, expected in (("A rare source", {row.tf.accession for row in shown}), ("GTRD", None)):
+        with django_assert_max_num_queries(23):  # the page's 21, and the source's share of the links (2)
+            page_of(client, "/protein/Q07812/", {"tfs-source": name})
+        pages, _followed = walk(client, "/protein/Q07812/", {"tfs-source": name}, param="tfs-page")
+        found = {accession for page in pages for accession in page.table("Transcription factor").column(1)}
+        assert found == (expected or partners("Q07812", "tfs", source_databases__name="GTRD"))

@@ -13,7 +13,7 @@ import re
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions
@@ -21,6 +21,8 @@ from rest_framework import exceptions
 from portal.query_strings import several
 
 from ..models import BindingSite, DetectionMethod, Interaction, Mode, Organism, Protein, SourceDatabase
+from ..querysets import linked_to
+from .pagination import key_bound
 
 # PositiveIntegerField's range on PostgreSQL: a larger number can match nothing.
 MAX_INTEGER = 2**31 - 1
@@ -198,20 +200,24 @@ class OrganismFilter(django_filters.CharFilter):
 
 
 class NamedFilter(django_filters.CharFilter):
-    """Rows linked (``field_name``, a many-to-many field) to the source database or detection method of that name."""
+    """Rows linked (``field_name``, a many-to-many field) to the source database or detection method of that name.
+
+    ``paged_by_pk``: the list pages on the rows' own id, so a rare value's links are read from
+    the cursor's position on (``querysets.linked_to``).
+    """
 
     field_class = NamedField
+
+    def __init__(self, *args, paged_by_pk=False, **kwargs):
+        self.paged_by_pk = paged_by_pk
+        super().__init__(*args, **kwargs)
 
     def filter(self, queryset, value):
         if not value:
             return queryset
-        field = queryset.model._meta.get_field(self.field_name)
-        links = field.remote_field.through.objects.filter(
-            # "+ 0" keeps this a probe of the link table's index per row: as a plain join, PostgreSQL
-            # merge-joins and reads the link table from its start for every deep cursor page.
-            **{field.m2m_column_name(): OuterRef("pk") + 0, field.m2m_reverse_field_name(): value}
-        )
-        return queryset.filter(Exists(links))
+        request = self.parent.request if self.paged_by_pk else None
+        bound = key_bound(request) if request is not None else None
+        return queryset.filter(linked_to(queryset.model._meta.get_field(self.field_name), value.pk, key_bound=bound))
 
 
 class ChoiceListFilter(django_filters.CharFilter):
@@ -285,12 +291,14 @@ class InteractionFilter(django_filters.FilterSet):
         field_name="source_databases",
         model=SourceDatabase,
         listing="/api/sources/",
+        paged_by_pk=True,
         help_text="Source database by name (any case), e.g. GTRD, TRRUST, IntAct_via_DoRothEA; see /api/sources/.",
     )
     method = NamedFilter(
         field_name="detection_methods",
         model=DetectionMethod,
         listing="/api/methods/",
+        paged_by_pk=True,
         help_text="Detection method by name (any case), e.g. chromatin immunoprecipitation assay; see /api/methods/.",
     )
     pmid = documented(PMID_SCHEMA)(IntegerFilter(field_name="publications"))

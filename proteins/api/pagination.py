@@ -80,6 +80,20 @@ class KeysetPagination(CursorPagination):
         ]
 
 
+def key_bound(request) -> tuple[str, int] | None:
+    """Where the cursor of ``request`` puts a list paged on the rows' integer id: ``("gt", 42)``
+    (after 42), ``("lt", 42)`` (a previous page) or None (the first page, or a cursor the page
+    itself refuses with a 400)."""
+    encoded = request.GET.get(KeysetPagination.cursor_query_param)
+    if not encoded or not is_well_formed(encoded):
+        return None
+    values = dict(parse_qsl(binascii.a2b_base64(encoded.encode("ascii")).decode("ascii"), keep_blank_values=True))
+    position = values.get("p", "")
+    if not (position.isascii() and position.isdecimal()):
+        return None
+    return ("lt" if values.get("r") == "1" else "gt", int(position))
+
+
 def is_well_formed(encoded):
     """Whether ``encoded`` is a cursor as DRF writes them: strict base64 of ``o=<offset>&r=1&p=<position>``
     (each part at most once, at least one).

@@ -4,7 +4,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import QueryDict
 from django.urls import reverse
 
@@ -24,6 +24,7 @@ from ..models import (
     SourceDatabase,
     Statement,
 )
+from ..querysets import linked_to
 
 PARTNER_SORTS = {
     "name": ("{partner}__gene_name", "{partner}__accession"),
@@ -254,19 +255,12 @@ def grouped(queryset, key, value):
 
 
 def has_evidence(relation, model, name):
-    """``Exists`` of a link from the interaction to the evidence called ``name`` (a source or a method).
-
-    The name is looked up first, and "+ 0" keeps the subquery a probe of the link table's unique
-    (interaction, evidence) index for each row: joined to the names, or as a plain semi-join,
-    PostgreSQL hashed every link of that evidence in the database (for a large source, most of
-    the links) to match one hub's rows.
-    """
-    through = relation.through
+    """A condition on interactions linked to the evidence called ``name`` (a source or a method),
+    looked up first (``querysets.linked_to``: a rare value is read from its links)."""
     evidence = model.objects.filter(name__iexact=name).values_list("pk", flat=True).first()  # one row in any case
     if evidence is None:
-        return Exists(through.objects.none())
-    own, other = relation.field.m2m_field_name(), relation.field.m2m_reverse_field_name()
-    return Exists(through.objects.filter(**{own: OuterRef("pk") + 0, other: evidence}))
+        return Q(pk__in=[])
+    return linked_to(relation.field, evidence)
 
 
 def evidence_choices() -> dict[str, list[str]]:
