@@ -185,6 +185,7 @@ def partner_tsv(records: Iterable[InteractionRecord], side: str) -> Iterator[str
         raise ValueError(f"side must be one of {', '.join(PARTNER_SIDES)}, not {side!r}")
     describe_tf = side == "tfs"
     yield "\t".join((*DOWNLOAD_COLUMNS[side], *GRADE_COLUMNS)) + "\n"
+    ids = _JoinedInts(",")
     for record in records:
         if describe_tf:
             accession, gene_ids, name = record.tf_accession, record.tf_gene_ids, record.tf_name
@@ -195,10 +196,10 @@ def partner_tsv(records: Iterable[InteractionRecord], side: str) -> Iterator[str
         yield _tsv_line(
             (
                 accession,
-                _join_ints(gene_ids, ","),
+                ids[gene_ids],
                 "; ".join(name.split(";")) if name else MISSING,
                 _join_texts(record.detection_methods, ","),
-                _join_ints(record.pmids, ","),
+                ids[record.pmids],
                 organism or MISSING,
                 _join_texts(record.source_databases, ","),
                 yes_no(record.small_scale),

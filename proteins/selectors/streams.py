@@ -60,10 +60,11 @@ def interaction_records(
         proteins.read({row[1] for row in rows} | {row[2] for row in rows})
         sources, methods, pmids = evidence_of([row[0] for row in rows], names) if evidence else ({}, {}, {})
         for pk, tf, target, organism_id, small_scale, status, mode, mode_decision, confidence, *updated_at in rows:
-            if tf not in proteins or target not in proteins:
+            tf_protein, target_protein = proteins.get(tf), proteins.get(target)
+            if tf_protein is None or target_protein is None:
                 continue  # deleted since the chunk was read (its interactions with it)
-            tf_accession, tf_name, _, tf_gene_ids = proteins[tf]
-            target_accession, target_name, target_organism_id, target_gene_ids = proteins[target]
+            tf_accession, tf_name, _, tf_gene_ids = tf_protein
+            target_accession, target_name, target_organism_id, target_gene_ids = target_protein
             organism, taxon = organisms[organism_id]
             target_organism, target_taxon = (
                 ("", None) if target_organism_id == organism_id else organisms[target_organism_id]
