@@ -27,7 +27,7 @@ from .parser import BINDING_SITE_DOWNLOAD_COLUMNS, DOWNLOAD_COLUMNS, GRADE_COLUM
 
 
 # Not frozen: a frozen dataclass's __init__ sets each field through object.__setattr__, and a stream
-# builds millions.
+# builds millions (by position, which costs less than keywords: a new field goes last, with a default).
 @dataclass(slots=True)
 class InteractionRecord:
     """One TF -> target interaction with its evidence, as the export writers read it.
@@ -86,6 +86,24 @@ def _join_ints(values, separator):
     return separator.join(map(str, values)) if values else MISSING
 
 
+class _JoinedInts(dict):
+    """``{tuple of ints: its text, joined by separator}``, each tuple written once: the gene ids of one
+    protein and the PubMed ids of one combination recur row after row.  Bounded: it starts again
+    when full."""
+
+    MAX_TEXTS = 50_000
+
+    def __init__(self, separator):
+        super().__init__()
+        self.separator = separator
+
+    def __missing__(self, values):
+        if len(self) >= self.MAX_TEXTS:
+            self.clear()
+        text = self[values] = _join_ints(values, self.separator)
+        return text
+
+
 def _join_texts(values, separator):
     return separator.join(values) if values else MISSING
 
@@ -118,17 +136,18 @@ def tflink_tsv(records: Iterable[InteractionRecord]) -> Iterator[str]:
     """TFLink's organism-wide simple format, then ``GRADE_COLUMNS`` and ``STATUS_COLUMN``: one row per
     interaction, ';' inside cells."""
     yield "\t".join((*TFLINK_COLUMNS, *GRADE_COLUMNS, STATUS_COLUMN)) + "\n"
+    ids = _JoinedInts(";")
     for record in records:
         yield _tsv_line(
             (
                 record.tf_accession,
                 record.target_accession,
-                _join_ints(record.tf_gene_ids, ";"),
-                _join_ints(record.target_gene_ids, ";"),
+                ids[record.tf_gene_ids],
+                ids[record.target_gene_ids],
                 record.tf_name or MISSING,
                 record.target_name or MISSING,
                 _join_texts(record.detection_methods, ";"),
-                _join_ints(record.pmids, ";"),
+                ids[record.pmids],
                 record.organism or MISSING,
                 _join_texts(record.source_databases, ";"),
                 yes_no(record.small_scale),
@@ -166,6 +185,7 @@ def partner_tsv(records: Iterable[InteractionRecord], side: str) -> Iterator[str
         raise ValueError(f"side must be one of {', '.join(PARTNER_SIDES)}, not {side!r}")
     describe_tf = side == "tfs"
     yield "\t".join((*DOWNLOAD_COLUMNS[side], *GRADE_COLUMNS)) + "\n"
+    ids = _JoinedInts(",")
     for record in records:
         if describe_tf:
             accession, gene_ids, name = record.tf_accession, record.tf_gene_ids, record.tf_name
@@ -176,10 +196,10 @@ def partner_tsv(records: Iterable[InteractionRecord], side: str) -> Iterator[str
         yield _tsv_line(
             (
                 accession,
-                _join_ints(gene_ids, ","),
+                ids[gene_ids],
                 "; ".join(name.split(";")) if name else MISSING,
                 _join_texts(record.detection_methods, ","),
-                _join_ints(record.pmids, ","),
+                ids[record.pmids],
                 organism or MISSING,
                 _join_texts(record.source_databases, ","),
                 yes_no(record.small_scale),

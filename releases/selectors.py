@@ -66,6 +66,8 @@ def interaction_records(
     ``dates``, ``updated_at`` is not read (converting it is a good part of reading a row)."""
     organisms = Organisms()
     taxa = None  # organism name -> taxon id, for cross-species targets
+    # Gene ids, evidence and PubMed ids recur row after row: each text is split once.
+    numbers, texts = Splits(int), Splits(str)
     fields = INTERACTION_FIELDS if dates else INTERACTION_FIELDS[:-1]
     chunks = rows_by_tf(queryset, chunk_size, fields, group) if by_tf else rows_by_id(queryset, chunk_size, fields)
     for rows in chunks:
@@ -74,28 +76,45 @@ def interaction_records(
             target_organism = row[9]
             if target_organism and taxa is None:  # the organisms are all read by now (``Organisms``)
                 taxa = dict(organisms.values())
+            # By position, in the fields' order: keywords cost a stream more than the rest of building a record.
             yield InteractionRecord(
-                id=row[1],
-                tf_accession=row[3],
-                tf_name=row[4],
-                tf_gene_ids=split(row[5], int),
-                target_accession=row[6],
-                target_name=row[7],
-                target_gene_ids=split(row[8], int),
-                organism=organism,
-                taxon_id=taxon,
-                source_databases=split(row[10]),
-                detection_methods=split(row[11]),
-                pmids=split(row[12], int),
-                small_scale=row[13],
-                status=row[14],
-                target_organism=target_organism,
-                target_taxon_id=taxa.get(target_organism) if target_organism else None,
-                updated_at=row[18] if dates else None,
-                mode=row[15],
-                mode_decision=row[16],
-                confidence=row[17],
+                row[1],  # id
+                row[3],  # tf_accession
+                row[4],  # tf_name
+                numbers[row[5]],  # tf_gene_ids
+                row[6],  # target_accession
+                row[7],  # target_name
+                numbers[row[8]],  # target_gene_ids
+                organism,
+                taxon,
+                texts[row[10]],  # source_databases
+                texts[row[11]],  # detection_methods
+                numbers[row[12]],  # pmids
+                row[13],  # small_scale
+                row[14],  # status
+                target_organism,
+                taxa.get(target_organism) if target_organism else None,  # target_taxon_id
+                row[18] if dates else None,  # updated_at
+                row[15],  # mode
+                row[16],  # mode_decision
+                row[17],  # confidence
             )
+
+
+class Splits(dict):
+    """``{frozen text: split(text, convert)}``, bounded: it starts again when full."""
+
+    MAX_TEXTS = 50_000
+
+    def __init__(self, convert):
+        super().__init__()
+        self.convert = convert
+
+    def __missing__(self, text):
+        if len(self) >= self.MAX_TEXTS:
+            self.clear()
+        values = self[text] = split(text, self.convert)
+        return values
 
 
 def rows_by_id(queryset: QuerySet[ReleaseInteraction], chunk_size: int, fields) -> Iterator[list[tuple]]:

@@ -12,7 +12,7 @@ from django.db.models import Count, Q, QuerySet
 
 from ..exports import BindingSiteRecord, InteractionRecord
 from ..models import BindingSite, DetectionMethod, GeneId, Interaction, Organism, Protein, SourceDatabase
-from .sql import select_in
+from .sql import joined_in, select_in
 
 
 def interaction_records(
@@ -60,35 +60,37 @@ def interaction_records(
         proteins.read({row[1] for row in rows} | {row[2] for row in rows})
         sources, methods, pmids = evidence_of([row[0] for row in rows], names) if evidence else ({}, {}, {})
         for pk, tf, target, organism_id, small_scale, status, mode, mode_decision, confidence, *updated_at in rows:
-            if tf not in proteins or target not in proteins:
+            tf_protein, target_protein = proteins.get(tf), proteins.get(target)
+            if tf_protein is None or target_protein is None:
                 continue  # deleted since the chunk was read (its interactions with it)
-            tf_accession, tf_name, _, tf_gene_ids = proteins[tf]
-            target_accession, target_name, target_organism_id, target_gene_ids = proteins[target]
+            tf_accession, tf_name, _, tf_gene_ids = tf_protein
+            target_accession, target_name, target_organism_id, target_gene_ids = target_protein
             organism, taxon = organisms[organism_id]
             target_organism, target_taxon = (
                 ("", None) if target_organism_id == organism_id else organisms[target_organism_id]
             )
+            # By position, in the fields' order: keywords cost a stream more than the rest of building a record.
             yield InteractionRecord(
-                id=pk,
-                tf_accession=tf_accession,
-                tf_name=tf_name,
-                tf_gene_ids=tf_gene_ids,
-                target_accession=target_accession,
-                target_name=target_name,
-                target_gene_ids=target_gene_ids,
-                organism=organism,
-                taxon_id=taxon,
-                source_databases=sources.get(pk, ()),
-                detection_methods=methods.get(pk, ()),
-                pmids=pmids.get(pk, ()),
-                small_scale=small_scale,
-                status=status,
-                target_organism=target_organism,
-                target_taxon_id=target_taxon,
-                updated_at=updated_at[0] if updated_at else None,
-                mode=mode,
-                mode_decision=mode_decision,
-                confidence=confidence,
+                pk,
+                tf_accession,
+                tf_name,
+                tf_gene_ids,
+                target_accession,
+                target_name,
+                target_gene_ids,
+                organism,
+                taxon,
+                sources.get(pk, ()),  # source_databases
+                methods.get(pk, ()),  # detection_methods
+                pmids.get(pk, ()),
+                small_scale,
+                status,
+                target_organism,
+                target_taxon,
+                updated_at[0] if updated_at else None,
+                mode,
+                mode_decision,
+                confidence,
             )
         if len(rows) < chunk_size:
             return  # a short chunk is the last: no query for an empty one
@@ -215,16 +217,12 @@ def evidence_of(interaction_ids, names=None, links=EVIDENCE, owner="interaction"
     database and detection method names (sorted) and PubMed ids (ascending), in three queries.
 
     The database joins each interaction's linked ids into one string (no join of tables, no
-    sort); ``names`` turns it into names, and is kept by a caller that reads many chunks.
+    sort); ``names`` turns them into names, and is kept by a caller that reads many chunks.
     ``links`` and ``owner``: another owner's link tables and their column naming it (binding sites).
     """
     names = EvidenceNames() if names is None else names
     return tuple(
-        {
-            interaction: names.sorted(model, joined)
-            for interaction, joined in select_in(through, [owner, column], interaction_ids, joined=True)
-        }
-        for through, column, model in links
+        names.sorted(model, joined_in(through, owner, column, interaction_ids)) for through, column, model in links
     )
 
 
@@ -232,7 +230,8 @@ class EvidenceNames:
     """Sorted tuples of evidence from the ids a link table joins into a string ("3,1").
 
     The source database and detection method names (few) are read once; each combination
-    of ids is named and sorted once, since many interactions share the same few combinations.
+    of ids (of names, or of PubMed ids) is named and sorted once, since many interactions share
+    the same few combinations, and all of them share its one tuple.
     """
 
     MAX_COMBINATIONS = 10_000
@@ -241,16 +240,20 @@ class EvidenceNames:
         self.names = {}
         self.combinations = {}
 
-    def sorted(self, model, joined):
-        if model is None:  # PubMed ids are their own values
-            return (int(joined),) if "," not in joined else tuple(sorted(map(int, joined.split(","))))
+    def sorted(self, model, joined: dict[int, str]) -> dict[int, tuple]:
+        """``{owner id: sorted tuple}`` of ``{owner id: its ids joined}`` (``sql.joined_in``) of ``model``'s
+        evidence (None: PubMed ids, their own values)."""
         combinations = self.combinations.setdefault(model, {})
-        found = combinations.get(joined)
-        if found is None:
-            if len(combinations) >= self.MAX_COMBINATIONS:
-                combinations.clear()
-            found = combinations[joined] = tuple(sorted(self.name(model, int(pk)) for pk in joined.split(",")))
-        return found
+        new = set(joined.values()).difference(combinations)
+        if len(combinations) + len(new) > self.MAX_COMBINATIONS:
+            combinations.clear()
+            new = set(joined.values())
+        for ids in new:
+            if model is None:
+                combinations[ids] = tuple(sorted(map(int, ids.split(","))))
+            else:
+                combinations[ids] = tuple(sorted(self.name(model, int(pk)) for pk in ids.split(",")))
+        return dict(zip(joined, map(combinations.__getitem__, joined.values()), strict=True))
 
     def name(self, model, pk):
         known = self.names.get(model)
