@@ -86,22 +86,21 @@ def _join_ints(values, separator):
     return separator.join(map(str, values)) if values else MISSING
 
 
-class _JoinedInts(dict):
-    """``{tuple of ints: its text, joined by separator}``, each tuple written once: the gene ids of one
-    protein and the PubMed ids of one combination recur row after row.  Bounded: it starts again
-    when full."""
+class Memo(dict):
+    """``{key: function(key)}``, each computed once, for values that recur row after row in a stream
+    (the gene ids of one protein, the PubMed ids of one combination, a frozen text).  Bounded: it
+    starts again when ``size`` keys are held, so a stream's memory stays flat."""
 
-    MAX_TEXTS = 50_000
-
-    def __init__(self, separator):
+    def __init__(self, function, size=50_000):
         super().__init__()
-        self.separator = separator
+        self.function = function
+        self.size = size
 
-    def __missing__(self, values):
-        if len(self) >= self.MAX_TEXTS:
+    def __missing__(self, key):
+        if len(self) >= self.size:
             self.clear()
-        text = self[values] = _join_ints(values, self.separator)
-        return text
+        value = self[key] = self.function(key)
+        return value
 
 
 def _join_texts(values, separator):
@@ -136,7 +135,7 @@ def tflink_tsv(records: Iterable[InteractionRecord]) -> Iterator[str]:
     """TFLink's organism-wide simple format, then ``GRADE_COLUMNS`` and ``STATUS_COLUMN``: one row per
     interaction, ';' inside cells."""
     yield "\t".join((*TFLINK_COLUMNS, *GRADE_COLUMNS, STATUS_COLUMN)) + "\n"
-    ids = _JoinedInts(";")
+    ids = Memo(lambda values: _join_ints(values, ";"))  # each tuple of ids written once
     for record in records:
         yield _tsv_line(
             (
@@ -185,7 +184,7 @@ def partner_tsv(records: Iterable[InteractionRecord], side: str) -> Iterator[str
         raise ValueError(f"side must be one of {', '.join(PARTNER_SIDES)}, not {side!r}")
     describe_tf = side == "tfs"
     yield "\t".join((*DOWNLOAD_COLUMNS[side], *GRADE_COLUMNS)) + "\n"
-    ids = _JoinedInts(",")
+    ids = Memo(lambda values: _join_ints(values, ","))
     for record in records:
         if describe_tf:
             accession, gene_ids, name = record.tf_accession, record.tf_gene_ids, record.tf_name

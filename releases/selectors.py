@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 
 from django.db.models import Count, QuerySet
 
-from proteins.exports import BindingSiteRecord, InteractionRecord
+from proteins.exports import BindingSiteRecord, InteractionRecord, Memo
 from proteins.selectors.streams import Organisms, group_batches
 
 from .models import (
@@ -67,7 +67,7 @@ def interaction_records(
     organisms = Organisms()
     taxa = None  # organism name -> taxon id, for cross-species targets
     # Gene ids, evidence and PubMed ids recur row after row: each text is split once.
-    numbers, texts = Splits(int), Splits(str)
+    numbers, texts = Memo(lambda text: split(text, int)), Memo(split)
     fields = INTERACTION_FIELDS if dates else INTERACTION_FIELDS[:-1]
     chunks = rows_by_tf(queryset, chunk_size, fields, group) if by_tf else rows_by_id(queryset, chunk_size, fields)
     for rows in chunks:
@@ -99,22 +99,6 @@ def interaction_records(
                 row[16],  # mode_decision
                 row[17],  # confidence
             )
-
-
-class Splits(dict):
-    """``{frozen text: split(text, convert)}``, bounded: it starts again when full."""
-
-    MAX_TEXTS = 50_000
-
-    def __init__(self, convert):
-        super().__init__()
-        self.convert = convert
-
-    def __missing__(self, text):
-        if len(self) >= self.MAX_TEXTS:
-            self.clear()
-        values = self[text] = split(text, self.convert)
-        return values
 
 
 def rows_by_id(queryset: QuerySet[ReleaseInteraction], chunk_size: int, fields) -> Iterator[list[tuple]]:
