@@ -9,11 +9,11 @@ work itself.  These helpers send plain tuples with names quoted by the backend:
   ``AUTOINCREMENT``, a write of its sequence table per row;
 * PostgreSQL: ``COPY … FROM STDIN`` in the binary format (psycopg's ``cursor.copy``), rows
   streamed without a statement per row or a parameter per value.  ``COPY`` has no ``ON
-  CONFLICT`` and no ``RETURNING``: rows that may conflict are copied into a temporary table
-  and moved with one ``INSERT … SELECT … ON CONFLICT DO NOTHING`` (``_copy_ignoring_conflicts``);
+  CONFLICT`` and no ``RETURNING``: rows that may conflict go as one array per column into one
+  ``INSERT … SELECT … ON CONFLICT DO NOTHING`` (``_insert_ignoring_conflicts``);
   rows whose ids the caller needs get ids reserved from the table's sequence first and are
   copied with them (``_reserve_ids``).  Updates and lookups send each column as one array
-  (``unnest(%s::type[], …)``).
+  (``unnest(%s::type[], …)``), numbers as the array's text (``proteins.sql_arrays``).
 
 The figures behind these choices are in ``bench/README.md``.
 """
@@ -21,7 +21,9 @@ The figures behind these choices are in ``bench/README.md``.
 import itertools
 import json
 
-from django.db import connection, transaction
+from django.db import connection
+
+from ..sql_arrays import TEXT_ARRAY_TYPES, array_literal
 
 ARRAY_CHUNK = 50_000  # rows in one unnest statement: bounded memory for the arrays
 # Values in one SQLite statement: 999 is the limit of SQLite builds before 3.32, as Django assumes.
@@ -72,30 +74,38 @@ def _copy(cursor, table, fields, rows):
             copy.write_row(row)
 
 
-def _copy_ignoring_conflicts(cursor, model, fields, rows):
-    """``COPY`` ``rows`` into a temporary table, then into ``model``'s table, skipping rows that conflict."""
-    table, columns = _quote(model._meta.db_table), _column_list(fields)
-    stage = _quote(f"copy_{model._meta.db_table}")
-    # ON COMMIT DROP, and dropped at once: the same table may be filled again in this transaction.
-    with transaction.atomic(savepoint=False):
-        cursor.execute(f"CREATE TEMPORARY TABLE {stage} ON COMMIT DROP AS SELECT {columns} FROM {table} WITH NO DATA")
-        _copy(cursor, stage, fields, rows)
-        cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {stage} ON CONFLICT DO NOTHING")
-        cursor.execute(f"DROP TABLE {stage}")
+def _insert_ignoring_conflicts(cursor, model, fields, rows):
+    """Insert ``rows`` into ``model``'s table, skipping those that conflict: ``COPY`` has no ``ON
+    CONFLICT``, so one ``INSERT … SELECT`` of the columns as arrays (``_unnest``) per ``ARRAY_CHUNK``
+    rows.  (A temporary table filled by ``COPY`` cost more: made and dropped in every batch.)"""
+    table = _quote(model._meta.db_table)
+    sql = f"INSERT INTO {table} ({_column_list(fields)}) {_unnest(fields)} ON CONFLICT DO NOTHING"
+    for start in range(0, len(rows), ARRAY_CHUNK):
+        cursor.execute(sql, _columns_of(rows[start : start + ARRAY_CHUNK], fields))
 
 
 def _reserve_ids(cursor, model, count):
-    """``count`` new primary keys of ``model`` from its table's sequence (PostgreSQL), as other inserts take them."""
+    """``count`` new primary keys of ``model`` from its table's sequence (PostgreSQL), as other inserts take them.
+
+    They come back as one text ("7,8,9"): a row per id cost more to receive than to take.
+    """
     cursor.execute(
-        "SELECT nextval(sequence) FROM (SELECT pg_get_serial_sequence(%s, %s)::regclass AS sequence) AS s, "
-        "generate_series(1, %s)",
+        "SELECT string_agg(nextval(sequence)::text, ',') "
+        "FROM (SELECT pg_get_serial_sequence(%s, %s)::regclass AS sequence) AS s, generate_series(1, %s)",
         [connection.ops.quote_name(model._meta.db_table), model._meta.pk.column, count],
     )
-    return [pk for (pk,) in cursor.fetchall()]
+    (ids,) = cursor.fetchone()
+    return list(map(int, ids.split(","))) if ids else []
 
 
-def _columns_of(rows, width):
-    return [list(column) for column in zip(*rows, strict=True)] if rows else [[] for _ in range(width)]
+def _columns_of(rows, fields):
+    """The columns of ``rows`` as one array parameter each (``_arrays``); numbers and booleans as
+    the array's text (``sql_arrays``)."""
+    columns = zip(*rows, strict=True) if rows else [() for _ in fields]
+    return [
+        array_literal(column) if field.db_type(connection) in TEXT_ARRAY_TYPES else list(column)
+        for field, column in zip(fields, columns, strict=True)
+    ]
 
 
 def insert_rows(model, columns: list[str], rows, ignore_conflicts: bool = False) -> None:
@@ -109,7 +119,7 @@ def insert_rows(model, columns: list[str], rows, ignore_conflicts: bool = False)
         if connection.vendor != "postgresql":
             _sqlite_insert(cursor, _head(model, fields), len(fields), rows, conflict)
         elif ignore_conflicts:
-            _copy_ignoring_conflicts(cursor, model, fields, rows)
+            _insert_ignoring_conflicts(cursor, model, fields, rows)
         else:
             _copy(cursor, _quote(model._meta.db_table), fields, rows)
 
@@ -203,7 +213,7 @@ def update_rows(model, columns: list[str], rows) -> None:
                 f"WHERE {table}.{pk} = new.{pk}"
             )
             for start in range(0, len(rows), ARRAY_CHUNK):
-                cursor.execute(sql, _columns_of(rows[start : start + ARRAY_CHUNK], len(fields) + 1))
+                cursor.execute(sql, _columns_of(rows[start : start + ARRAY_CHUNK], [model._meta.pk, *fields]))
         else:
             assignments = ", ".join(f"{_quote(f.column)} = %s" for f in fields)
             cursor.executemany(f"UPDATE {table} SET {assignments} WHERE {pk} = %s", [(*v, key) for key, *v in rows])
@@ -234,7 +244,7 @@ def rows_by_keys(model, key_columns: list[str], keys, columns: list[str]) -> lis
             on = " AND ".join(f"t.{_quote(f.column)} = k.{name}" for f, name in zip(key_fields, names, strict=True))
             sql = f"SELECT {wanted} FROM {_arrays(key_fields)} AS k ({', '.join(names)}) JOIN {table} AS t ON {on}"
             for start in range(0, len(keys), ARRAY_CHUNK):
-                cursor.execute(sql, _columns_of(keys[start : start + ARRAY_CHUNK], len(key_fields)))
+                cursor.execute(sql, _columns_of(keys[start : start + ARRAY_CHUNK], key_fields))
                 found.extend(cursor.fetchall())
             return found
         row = "(" + ", ".join(["%s"] * len(key_fields)) + ")"
@@ -265,7 +275,9 @@ def count_present(model, ids, lock: bool = False) -> int:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             locked = " FOR KEY SHARE" if lock else ""
-            cursor.execute(f"SELECT COUNT(*) FROM (SELECT 1 FROM {table} WHERE {pk} = ANY(%s){locked}) AS found", [ids])
+            any_of = f"ANY(%s::{model._meta.pk.db_type(connection)}[])"
+            found = f"SELECT 1 FROM {table} WHERE {pk} = {any_of}{locked}"
+            cursor.execute(f"SELECT COUNT(*) FROM ({found}) AS found", [array_literal(ids)])
         else:
             cursor.execute(
                 f"SELECT COUNT(*) FROM {table} WHERE {pk} IN (SELECT value FROM json_each(%s))", [json.dumps(ids)]

@@ -5,6 +5,8 @@ from collections.abc import Iterable
 from django.db import connection
 from django.db.models import Model
 
+from ..sql_arrays import array_literal
+
 
 def select_in(model: type[Model], columns: list[str], ids: Iterable[int]) -> list[tuple]:
     """Rows of ``columns`` of ``model`` whose first column is one of ``ids`` (a chunk's, within the
@@ -68,8 +70,7 @@ def _where_in(key, ids):
     if high - low < 2 * len(ids):
         return f"{key} BETWEEN %s AND %s", [low, high], True
     if connection.vendor == "postgresql":
-        # The array as its text: psycopg would quote each element of a list in Python.
-        return f"{key} = ANY(%s::bigint[])", ["{" + ",".join(map(str, ids)) + "}"], False
+        return f"{key} = ANY(%s::bigint[])", [array_literal(ids)], False
     return f"{key} IN ({', '.join(['%s'] * len(ids))})", ids, False
 
 
