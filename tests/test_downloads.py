@@ -19,25 +19,9 @@ from proteins.selectors.streams import interaction_records_grouped
 from proteins.tables import parse_binding_site_table, parse_interaction_table
 from tests.modes import give_modes
 from tests.quirk_pages import IN_VITRO_SITE, LOCATED_SITE, page_text, write_page
+from tests.real_clients import TSV_COLUMNS  # the documented header, spelt out once for the tests
 
 pytestmark = pytest.mark.django_db
-
-TSV_HEADER = [
-    "UniprotID.TF",
-    "UniprotID.Target",
-    "NCBI.GeneID.TF",
-    "NCBI.GeneID.Target",
-    "Name.TF",
-    "Name.Target",
-    "Detection.method",
-    "PubmedID",
-    "Organism",
-    "Source.database",
-    "Small-scale.evidence",
-    "Mode",
-    "Confidence",
-    "Status",
-]
 
 
 @pytest.fixture
@@ -94,7 +78,7 @@ def test_organism_tsv_has_tflink_columns_and_one_row_per_public_interaction(clie
     assert response["Content-Type"].startswith("text/tab-separated-values")
     assert response["Content-Disposition"] == 'attachment; filename="Mus_musculus_interactions.tsv"'
     header, *lines = text.splitlines()
-    assert header.split("\t") == TSV_HEADER
+    assert header.split("\t") == TSV_COLUMNS
     assert {normalised(line) for line in lines} == expected_rows("Mus musculus")
     assert len(lines) == 99  # Q03145's 100 TFs, less the rejected Hoxa1 -> Epha2
     assert not any(line.startswith("P09022\t") for line in lines)
@@ -276,7 +260,7 @@ def test_pandas_reads_the_tsv_with_the_mode_confidence_and_status_after_tflinks_
 
     table = pandas.read_csv(path, sep="\t")
 
-    assert list(table.columns) == TSV_HEADER
+    assert list(table.columns) == TSV_COLUMNS
     assert len(table) == 115
     rows = table.set_index(["UniprotID.TF", "UniprotID.Target"])
     for pair, interaction in graded.items():
